@@ -1,0 +1,44 @@
+# lacrei.rollback — the two commands a new user needs are `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup sandbox sandbox-down demo test unit lint sanity build bench help
+
+help:
+	@echo "make demo          bring the sandbox up and run the rollback story"
+	@echo "make test          the whole suite (unit, integration, drills, lint) with coverage"
+	@echo "make sandbox       start the local AWS stand-in (idempotent); make sandbox-down stops it"
+	@echo "make lint          ansible-lint (production profile) and the module sanity checks"
+	@echo "make bench         side-by-side measurements"
+
+setup:
+	@bash tools/setup.sh
+
+sandbox: setup
+	@$(PY) -m sandbox up
+
+sandbox-down:
+	@if [ -x $(PY) ]; then $(PY) -m sandbox down; else python3 -m sandbox down; fi
+
+demo: setup
+	@bash tools/demo.sh
+
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) tests
+	$(MAKE) --no-print-directory lint
+
+COVERAGE_MIN ?= 0
+
+lint: setup
+	$(BIN)/ansible-lint --profile production --offline -q playbooks roles
+	@bash tools/sanity.sh
+
+build: setup
+	$(BIN)/ansible-galaxy collection build --force --output-path build/
+
+bench: setup
+	$(PY) -m bench

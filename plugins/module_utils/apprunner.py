@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AWS App Runner behind the small "thing that runs an image" interface.
+
+A compute platform offers: ``describe(service)`` -> normalized dict, ``deploy(service, image)``
+-> operation id, ``list_operations(service, limit)``, ``wait(service, operation_id, timeout)``
+-> OperationResult, ``ensure_idle(service)``. Modules use only these, so another platform
+(ECS) can sit beside this class later.
+"""
+from __future__ import annotations
+
+import copy
+
+from ansible_collections.lacrei.rollback.plugins.module_utils import apprunner_poller as poller
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
+    ActionFailed, AwsActionFailed, aws_action)
+from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601
+
+SETTLE_TIMEOUT = 60
+HEALTH_CHECK_KEYS = {"Protocol": "protocol", "Path": "path", "Interval": "interval", "Timeout": "timeout",
+                     "HealthyThreshold": "healthy_threshold", "UnhealthyThreshold": "unhealthy_threshold"}
+
+
+class ServiceBusy(ActionFailed):
+    """The service is running another operation; nothing was changed."""
+
+
+def normalize_operation(summary: dict) -> dict:
+    return {"id": summary.get("Id"), "type": summary.get("Type"), "status": summary.get("Status"),
+            "started_at": iso8601(summary.get("StartedAt")), "ended_at": iso8601(summary.get("EndedAt"))}
+
+
+def normalize_service(service: dict, include_env_values: bool = False) -> dict:
+    """The parts of DescribeService a runbook needs; secrets' ARNs only with include_env_values."""
+    image_repo = (service.get("SourceConfiguration") or {}).get("ImageRepository") or {}
+    image_config = image_repo.get("ImageConfiguration") or {}
+    variables = image_config.get("RuntimeEnvironmentVariables") or {}
+    secrets = image_config.get("RuntimeEnvironmentSecrets") or {}
+    instance = service.get("InstanceConfiguration") or {}
+    health = service.get("HealthCheckConfiguration") or {}
+    result = {
+        "service_name": service.get("ServiceName"),
+        "service_arn": service.get("ServiceArn"),
+        "service_url": service.get("ServiceUrl"),
+        "status": service.get("Status"),
+        "image_identifier": image_repo.get("ImageIdentifier"),
+        "image_repository_type": image_repo.get("ImageRepositoryType"),
+        "port": image_config.get("Port"),
+        "start_command": image_config.get("StartCommand"),
+        "environment_variable_names": sorted(variables),
+        "environment_secret_names": sorted(secrets),
+        "health_check": {ours: health[theirs] for theirs, ours in HEALTH_CHECK_KEYS.items() if theirs in health},
+        "cpu": instance.get("Cpu"),
+        "memory": instance.get("Memory"),
+        "updated_at": iso8601(service.get("UpdatedAt")),
+    }
+    if include_env_values:
+        result["environment_variables"] = dict(variables)
+        result["environment_secrets"] = dict(secrets)  # references (ARNs), never secret values
+    return result
+
+
+class AppRunnerPlatform:
+    name = "apprunner"
+
+    def __init__(self, client, settle_timeout: float = SETTLE_TIMEOUT):
+        self.client = client
+        self.settle_timeout = settle_timeout
+
+    def _service(self, service_arn: str) -> dict:
+        with aws_action(f"describe App Runner service {service_arn}"):
+            return self.client.describe_service(ServiceArn=service_arn)["Service"]
+
+    def describe(self, service_arn: str, include_env_values: bool = False) -> dict:
+        return normalize_service(self._service(service_arn), include_env_values)
+
+    def list_operations(self, service_arn: str, limit: int = 5) -> list[dict]:
+        return [normalize_operation(op) for op in poller.iter_operations(self.client, service_arn, limit)]
+
+    def operation_in_progress(self, service_arn: str) -> dict | None:
+        active = (op for op in poller.iter_operations(self.client, service_arn)
+                  if op.get("Status") in poller.ACTIVE_STATUSES)
+        found = next(active, None)
+        return normalize_operation(found) if found else None
+
+    def ensure_idle(self, service_arn: str, status: str | None = None) -> None:
+        """Raise ServiceBusy when the service runs an operation (status given or looked up)."""
+        status = status or self._service(service_arn).get("Status")
+        if status == "OPERATION_IN_PROGRESS":
+            raise self._busy(service_arn)
+
+    def _busy(self, service_arn: str) -> ServiceBusy:
+        op = self.operation_in_progress(service_arn) or {}
+        running = (f"{op.get('type')} operation {op.get('id')} (status {op.get('status')}), "
+                   f"started at {op.get('started_at')}") if op else "an operation (not listed yet)"
+        return ServiceBusy(
+            f"App Runner service {service_arn} is busy with {running}. Nothing was changed. Wait for "
+            "that operation to end (App Runner console, or `aws apprunner list-operations "
+            f"--service-arn {service_arn}`) and run this again.",
+            error="InvalidStateException", operation_in_progress=op or None)
+
+    def deploy(self, service_arn: str, image_identifier: str) -> str:
+        """Point the service at ``image_identifier``, keeping every other setting; the operation id."""
+        service = self._service(service_arn)
+        source = copy.deepcopy(service.get("SourceConfiguration") or {})
+        if "ImageRepository" not in source:
+            raise ActionFailed(f"App Runner service {service_arn} is built from source code, not from an "
+                               "image; it cannot be pointed at an image")
+        self.ensure_idle(service_arn, service.get("Status"))
+        source["ImageRepository"]["ImageIdentifier"] = image_identifier
+        try:
+            with aws_action(f"update App Runner service {service_arn} to {image_identifier}"):
+                return self.client.update_service(ServiceArn=service_arn, SourceConfiguration=source)["OperationId"]
+        except AwsActionFailed as exc:
+            if exc.code == "InvalidStateException":
+                raise self._busy(service_arn) from exc
+            raise
+
+    def wait(self, service_arn: str, operation_id: str, timeout: float) -> poller.OperationResult:
+        result = poller.wait_for_operation(self.client, service_arn, operation_id, timeout)
+        poller.wait_for_service_settled(self.client, service_arn, self.settle_timeout)
+        return result

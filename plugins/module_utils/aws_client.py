@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one AWS connection builder: argument spec, module factory and boto3 clients.
+
+Everything follows boto3's standard configuration: region, profile, credentials and
+endpoints come from the module options when set, otherwise from the usual environment
+variables and config files (``AWS_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL_<SERVICE>``,
+...), which boto3 reads itself. Retries use botocore's own retry modes (jittered exponential
+backoff on throttling and 5xx), configured per client.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+try:
+    import boto3
+    from botocore.config import Config
+except ImportError:  # pragma: no cover - exercised only without boto3
+    boto3 = None
+    BOTO3_IMPORT_ERROR = traceback.format_exc()
+else:
+    BOTO3_IMPORT_ERROR = None
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+
+DEFAULT_MAX_ATTEMPTS = 8
+
+AWS_CONNECTION_SPEC = dict(
+    region=dict(type="str", aliases=["aws_region"]),
+    profile=dict(type="str", aliases=["aws_profile"]),
+    endpoint_url=dict(type="str", aliases=["aws_endpoint_url"]),
+    access_key=dict(type="str", aliases=["aws_access_key_id"], no_log=False),
+    secret_key=dict(type="str", aliases=["aws_secret_access_key"], no_log=True),
+    session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
+    retry_mode=dict(type="str", choices=["standard", "adaptive"], default="standard"),
+    max_attempts=dict(type="int", default=DEFAULT_MAX_ATTEMPTS),
+)
+
+
+def aws_argument_spec(**module_options) -> dict:
+    """The module's own options merged over the common AWS connection options."""
+    spec = {name: dict(option) for name, option in AWS_CONNECTION_SPEC.items()}
+    spec.update(module_options)
+    return spec
+
+
+def aws_module(argument_spec: dict, **kwargs) -> AnsibleModule:
+    """An AnsibleModule with the AWS connection options; fails early without boto3."""
+    kwargs.setdefault("supports_check_mode", True)
+    kwargs["required_together"] = [*kwargs.get("required_together", []), ["access_key", "secret_key"]]
+    module = AnsibleModule(argument_spec=aws_argument_spec(**argument_spec), **kwargs)
+    if boto3 is None:
+        module.fail_json(msg=missing_required_lib("boto3"), exception=BOTO3_IMPORT_ERROR)
+    return module
+
+
+def retry_config(retry_mode: str = "standard", max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> "Config":
+    """botocore client config: retried throttling and 5xx with jittered backoff."""
+    return Config(retries={"mode": retry_mode, "total_max_attempts": max(1, max_attempts)})
+
+
+def aws_session(params: dict) -> "boto3.session.Session":
+    """A boto3 session from the connection options; unset options fall back to boto3's chain.
+
+    botocore itself reads only AWS_DEFAULT_REGION; AWS_REGION (what the other SDKs and the
+    CLI v2 read) is honoured here too, after the option.
+    """
+    return boto3.session.Session(
+        profile_name=params.get("profile"),
+        region_name=params.get("region") or os.environ.get("AWS_REGION") or None,
+        aws_access_key_id=params.get("access_key"),
+        aws_secret_access_key=params.get("secret_key"),
+        aws_session_token=params.get("session_token"),
+    )
+
+
+def aws_client(service: str, params: dict, session=None, primary: bool = True):
+    """A boto3 client for ``service`` (e.g. "ecr", "apprunner") from module params.
+
+    The ``endpoint_url`` option is for the module's primary service only (a module that also
+    reads ECR passes ``primary=False`` for that client); without it boto3 honours
+    ``AWS_ENDPOINT_URL_<SERVICE>`` / ``AWS_ENDPOINT_URL`` by itself.
+    """
+    with aws_action(f"create the {service} client"):
+        session = session or aws_session(params)
+        config = retry_config(params.get("retry_mode") or "standard",
+                              params.get("max_attempts") or DEFAULT_MAX_ATTEMPTS)
+        kwargs = {"config": config}
+        if primary and params.get("endpoint_url"):
+            kwargs["endpoint_url"] = params["endpoint_url"]
+        return session.client(service, **kwargs)

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one error mapper: botocore exceptions -> "Failed to <action>: <code>: <message>".
+
+Library code wraps each AWS call in ``aws_action("<what>")`` (a context manager that also
+works as a decorator); it raises ``AwsActionFailed``. A module's ``main()`` wraps its work in
+``fail_on_error(module)`` once, which turns any ``ActionFailed`` into a single ``fail_json``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # pragma: no cover - aws_module() reports the missing library
+    class BotoCoreError(Exception):
+        pass
+
+    class ClientError(Exception):
+        pass
+
+SAFE_METADATA_KEYS = {
+    "RequestId": "request_id",
+    "HTTPStatusCode": "http_status_code",
+    "RetryAttempts": "retry_attempts",
+}
+
+
+class ActionFailed(Exception):
+    """A failure a module reports as is: ``msg`` plus extra result keys in ``details``."""
+
+    def __init__(self, msg: str, **details):
+        super().__init__(msg)
+        self.msg = msg
+        self.details = details
+
+
+class AwsActionFailed(ActionFailed):
+    """An AWS call failed; ``code`` is the AWS error code (or the botocore error name)."""
+
+    def __init__(self, action: str, code: str, message: str, metadata: dict | None = None):
+        super().__init__(f"Failed to {action}: {code}: {message}", error=code,
+                         response_metadata=metadata or {})
+        self.action = action
+        self.code = code
+        self.message = message
+
+
+def safe_metadata(response: dict | None) -> dict:
+    """Response metadata worth showing: request id, HTTP status, retries; never headers."""
+    metadata = (response or {}).get("ResponseMetadata") or {}
+    return {ours: metadata[theirs] for theirs, ours in SAFE_METADATA_KEYS.items() if theirs in metadata}
+
+
+def _botocore_code(exc: Exception) -> str:
+    name = type(exc).__name__
+    return name[:-len("Error")] if name.endswith("Error") and name != "Error" else name
+
+
+def translate(action: str, exc: Exception) -> AwsActionFailed:
+    """The AwsActionFailed for a botocore ClientError or BotoCoreError."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error") or {}
+        return AwsActionFailed(action, error.get("Code") or "Unknown",
+                               error.get("Message") or str(exc), safe_metadata(exc.response))
+    return AwsActionFailed(action, _botocore_code(exc), str(exc))
+
+
+@contextmanager
+def aws_action(action: str):
+    """Label the AWS calls inside as ``action`` ("describe service X") for error messages."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        raise translate(action, exc) from exc
+
+
+@contextmanager
+def fail_on_error(module):
+    """Report any ActionFailed raised inside through ``module.fail_json`` (exactly once)."""
+    try:
+        yield
+    except ActionFailed as exc:
+        module.fail_json(msg=exc.msg, **exc.details)

@@ -1,0 +1,225 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: django_migrations
+short_description: Show Django migrations, or migrate an app forwards or backwards safely
+version_added: 0.1.0
+description:
+  - O(state=info) lists every app's migrations and whether each is applied (like
+    C(manage.py showmigrations)), changing nothing.
+  - O(state=migrated) computes the plan with Django's own C(MigrationExecutor) B(before) touching
+    anything, then runs C(manage.py migrate). A backward plan that would cross an irreversible
+    operation (C(RunPython) without C(reverse_code), C(RunSQL) without C(reverse_sql), any
+    operation with C(reversible = False)) is refused with nothing unapplied, naming the migration
+    and the operation; restore a backup taken before that migration instead.
+  - The project runs with its own interpreter and settings; the module reads the migration
+    state by running a small read-only helper through C(manage.py shell).
+options:
+  project_path:
+    description: Folder of the project checkout (holds C(manage.py)).
+    type: path
+    required: true
+  settings:
+    description: Value for E(DJANGO_SETTINGS_MODULE); default is what C(manage.py) sets.
+    type: str
+  python:
+    description:
+      - Python interpreter of the project, or a virtualenv folder (its C(bin/python) is used).
+      - Default C(<project_path>/.venv) when it exists, else C(python3) from E(PATH).
+    type: path
+  environment:
+    description:
+      - Extra environment for the project (for example E(DATABASE_URL)). Values are secret
+        (C(no_log)).
+    type: dict
+    default: {}
+  database:
+    description: Django database alias.
+    type: str
+    default: default
+  app:
+    description:
+      - App label to migrate or show. Without it O(state=migrated) applies every unapplied
+        migration of every app.
+    type: str
+  target:
+    description:
+      - Migration to migrate O(app) to - a full name (C(0002_seed)), a unique prefix (C(0002)),
+        or C(zero) to unapply all of the app's migrations. Default is the app's latest.
+      - Requires O(app).
+    type: str
+  state:
+    description: C(info) reads; C(migrated) makes the database match O(app)/O(target).
+    type: str
+    choices: [info, migrated]
+    default: migrated
+notes:
+  - Check mode computes and returns the plan without touching the database.
+  - C(changed) is true exactly when migrations were applied or unapplied.
+author: lacrei.rollback contributors
+"""
+
+EXAMPLES = r"""
+- name: Show the migrations of professionals
+  lacrei.rollback.django_migrations:
+    project_path: /srv/consultas
+    environment:
+      DATABASE_URL: "{{ database_url }}"
+    app: professionals
+    state: info
+
+- name: Roll professionals back to 0001_initial (refused if an irreversible step is in the way)
+  lacrei.rollback.django_migrations:
+    project_path: /srv/consultas
+    python: /srv/consultas/.venv
+    settings: consultas.settings
+    environment:
+      DATABASE_URL: "{{ database_url }}"
+    app: professionals
+    target: "0001"
+
+- name: Unapply every migration of an app
+  lacrei.rollback.django_migrations:
+    project_path: /srv/consultas
+    app: appointments
+    target: zero
+"""
+
+RETURN = r"""
+migrations:
+  description: Per app, its migrations in order with C(applied) (after the change when not in check mode).
+  returned: always
+  type: dict
+  sample: {"professionals": [{"name": "0001_initial", "applied": true}, {"name": "0002_specialty", "applied": false}]}
+plan:
+  description:
+    - Migrations to apply or unapply, in order, with their operations and reversibility.
+  returned: when state=migrated
+  type: list
+  elements: dict
+  sample:
+    - app: professionals
+      name: 0003_backfill
+      direction: unapply
+      reversible: false
+      operations: [{"type": "RunPython", "description": "Raw Python operation", "reversible": false}]
+applied:
+  description: C(app.name) of the migrations applied (would be, in check mode).
+  returned: when state=migrated
+  type: list
+  elements: str
+  sample: ["professionals.0002_specialty"]
+unapplied:
+  description: C(app.name) of the migrations unapplied (would be, in check mode).
+  returned: when state=migrated
+  type: list
+  elements: str
+  sample: ["professionals.0003_backfill"]
+irreversible:
+  description: On refusal, the migrations and operations that cannot be reversed.
+  returned: when a backward plan is refused
+  type: list
+  elements: dict
+  sample: [{"migration": "professionals.0003_backfill", "operation": "RunPython", "description": "Raw Python operation"}]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.django_command import (
+    DJANGO_PROJECT_SPEC,
+    DjangoProject,
+)
+
+
+def applied_names(migrations: dict) -> dict:
+    return {app: [m["name"] for m in rows if m["applied"]] for app, rows in migrations.items()}
+
+
+def irreversible_steps(plan: list) -> list:
+    return [
+        {"migration": f"{step['app']}.{step['name']}", "operation": op["type"], "description": op["description"]}
+        for step in plan if step["direction"] == "unapply"
+        for op in step["operations"] if not op["reversible"]
+    ]
+
+
+def refuse_irreversible(plan: list) -> None:
+    blocked = irreversible_steps(plan)
+    if blocked:
+        first = blocked[0]
+        raise ActionFailed(
+            f"Refusing to migrate backwards: migration {first['migration']} has irreversible operation "
+            f"{first['operation']} ({first['description']}). Nothing was unapplied; migrate to a target "
+            "after it, or restore a backup taken before it.",
+            irreversible=blocked, plan=plan)
+
+
+def names(plan: list, direction: str) -> list:
+    return [f"{step['app']}.{step['name']}" for step in plan if step["direction"] == direction]
+
+
+def migrate_args(params: dict) -> list:
+    args = ["migrate", "--noinput", "--database", params["database"]]
+    if params["app"]:
+        args.append(params["app"])
+        if params["target"]:
+            args.append(params["target"])
+    return args
+
+
+def ensure_migrated(module, project: DjangoProject) -> dict:
+    params = module.params
+    before = project.probe("plan", app=params["app"], target=params["target"])
+    plan = before["plan"]
+    refuse_irreversible(plan)
+    result = dict(changed=bool(plan), plan=plan, applied=names(plan, "apply"),
+                  unapplied=names(plan, "unapply"), migrations=before["migrations"])
+    if plan and not module.check_mode:
+        project.manage(migrate_args(params), "run manage.py migrate")
+        after = project.probe("plan", app=params["app"], target=params["target"])
+        result["migrations"] = after["migrations"]
+        if after["plan"]:
+            raise ActionFailed("manage.py migrate finished but migrations are still pending",
+                               pending=after["plan"], **result)
+    if module._diff:
+        result["diff"] = dict(before=applied_names(before["migrations"]), after=predicted(before["migrations"], plan))
+    return result
+
+
+def predicted(migrations: dict, plan: list) -> dict:
+    after = applied_names(migrations)
+    for step in plan:
+        rows = after.setdefault(step["app"], [])
+        if step["direction"] == "apply":
+            rows.append(step["name"])
+        elif step["name"] in rows:
+            rows.remove(step["name"])
+    return after
+
+
+def show_info(module, project: DjangoProject) -> dict:
+    return dict(changed=False, **project.probe("info", app=module.params["app"]))
+
+
+STATES = {"info": show_info, "migrated": ensure_migrated}
+
+
+def main():
+    argument_spec = dict(
+        DJANGO_PROJECT_SPEC,
+        app=dict(type="str"),
+        target=dict(type="str"),
+        state=dict(type="str", choices=list(STATES), default="migrated"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, required_by={"target": "app"}, supports_check_mode=True)
+    with fail_on_error(module):
+        project = DjangoProject(module, module.params)
+        module.exit_json(**STATES[module.params["state"]](module, project))
+
+
+if __name__ == "__main__":
+    main()

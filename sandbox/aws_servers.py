@@ -1,0 +1,55 @@
+"""Start (or reuse) the sandbox's AWS stand-ins: moto in server mode and the App Runner emulator."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from sandbox import procs
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+CREDENTIALS = {
+    "AWS_REGION": REGION,
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
+}
+# Every endpoint variable boto3 and the AWS CLI read, pointed at moto, except App Runner.
+MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM")
+
+
+def _reuse_or_spawn(name: str, port: int | None, argv_for_port, env: dict, state: Path) -> int:
+    pid = procs.read_pid(name, state)
+    if pid is not None and port and procs.port_open(port):
+        return port
+    if pid is not None:
+        procs.stop(name, state)
+    port = procs.free_port()
+    pid = procs.spawn(name, argv_for_port(port), env=env, cwd=procs.REPO_ROOT, state=state)
+    procs.wait_for_port(port, pid=pid, timeout=60)
+    return port
+
+
+def start_moto(state: Path, port: int | None) -> int:
+    moto = str(Path(sys.executable).parent / "moto_server")
+    env = {**os.environ, **CREDENTIALS}
+    return _reuse_or_spawn("moto", port, lambda p: [moto, "-H", "127.0.0.1", "-p", str(p)], env, state)
+
+
+def start_apprunner(state: Path, port: int | None, moto_url: str, extra_env: dict, deploy_seconds: float,
+                    runtime: str | None = None) -> int:
+    env = {**os.environ, **CREDENTIALS, **moto_endpoints(moto_url), **extra_env,
+           "PYTHONPATH": str(procs.REPO_ROOT), "SANDBOX_DIR": str(state)}
+
+    def argv(p: int) -> list[str]:
+        args = [sys.executable, "-m", "sandbox.apprunner", "--host", "127.0.0.1", "--port", str(p),
+                "--state-file", str(state / "apprunner-state.json"), "--deploy-seconds", str(deploy_seconds),
+                "--account-id", ACCOUNT_ID, "--region", REGION]
+        return args + (["--runtime", runtime] if runtime else [])
+
+    return _reuse_or_spawn("apprunner", port, argv, env, state)
+
+
+def moto_endpoints(moto_url: str) -> dict[str, str]:
+    return {f"AWS_ENDPOINT_URL_{service}": moto_url for service in MOTO_SERVICES}

@@ -1,0 +1,133 @@
+"""`python -m sandbox up|down|status|env`: the local stand-in for AWS (and, later, the live app).
+
+`up` is idempotent: what already runs is reused. `down` stops every process the sandbox
+registered, by PID. State lives in $SANDBOX_DIR (default .sandbox/), and `.sandbox/env`
+holds every endpoint and name as KEY=VALUE lines.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from urllib.parse import urlparse
+
+from sandbox import aws_servers, envfile, postgres, procs, seed
+
+LIVE_RUNTIME = "sandbox.live.runtime:LiveRuntime"
+
+
+def _port_of(url: str | None) -> int | None:
+    return urlparse(url).port if url else None
+
+
+def _runtime() -> str | None:
+    """The live runtime (real processes behind the service URL) once it is part of the sandbox."""
+    try:
+        return LIVE_RUNTIME if importlib.util.find_spec("sandbox.live.runtime") else None
+    except ModuleNotFoundError:
+        return None
+
+
+def start_database(state, previous: dict):
+    server = postgres.external_server() or postgres.start_cluster(state, _int(previous.get("PGPORT")))
+    postgres.create_database(server, seed.DATABASE, owner=server.app_user)
+    return server
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+def _write_pgpass(state, server) -> str:
+    app = server.for_app()
+    path = state / "pgpass"
+    path.write_text(f"{app.host}:{app.port}:*:{app.user}:{app.password or ''}\n")
+    path.chmod(0o600)
+    return str(path)
+
+
+def up(args: argparse.Namespace) -> int:
+    state = procs.state_dir()
+    state.mkdir(parents=True, exist_ok=True)
+    env_path = state / "env"
+    previous = envfile.read(env_path)
+
+    server = start_database(state, previous)
+    repo, shas = seed.release_repo(state)
+    if not seed.database_migrated(server):
+        seed.migrate_database(state, repo, server)
+    seed.seed_database(server, args.rows)
+    database_url = server.for_app().dsn(seed.DATABASE)
+
+    moto_port = aws_servers.start_moto(state, _port_of(previous.get("AWS_ENDPOINT_URL_ECR")))
+    moto_url = f"http://127.0.0.1:{moto_port}"
+    runtime_env = {"APP_REPO": str(repo), "SANDBOX_DATABASE_URL": database_url}
+    apprunner_port = aws_servers.start_apprunner(
+        state, _port_of(previous.get("AWS_ENDPOINT_URL_APPRUNNER")), moto_url, runtime_env,
+        args.deploy_seconds, _runtime())
+
+    values = {**aws_servers.CREDENTIALS, **aws_servers.moto_endpoints(moto_url),
+              "AWS_ENDPOINT_URL_APPRUNNER": f"http://127.0.0.1:{apprunner_port}",
+              "ECR_REPOSITORY": os.environ.get("ECR_REPOSITORY", seed.REPOSITORY),
+              "SANDBOX_DIR": str(state), "APP_REPO": str(repo)}
+    ecr, apprunner = seed.clients(values)
+    repository_uri = seed.push_releases(ecr, values["ECR_REPOSITORY"], shas)
+    service = seed.ensure_service(apprunner, f"{repository_uri}:{shas[seed.INITIAL_RELEASE]}",
+                                  seed.SERVICE_ENV)
+    app = server.for_app()
+    values.update({
+        "ECR_REPOSITORY_URI": repository_uri,
+        "APPRUNNER_SERVICE_ARN": service["ServiceArn"],
+        "APPRUNNER_SERVICE_NAME": service["ServiceName"],
+        "SERVICE_URL": _url(service["ServiceUrl"]),
+        "PGHOST": app.host, "PGPORT": str(app.port), "PGUSER": app.user, "PGDATABASE": seed.DATABASE,
+        "PGPASSFILE": _write_pgpass(state, server), "DATABASE_URL": database_url,
+        **{"RELEASE_" + version.upper().replace(".", "_") + "_SHA": sha
+           for version, sha in shas.items()},
+    })
+    envfile.write(env_path, values)
+    print(f"sandbox up: state in {state}; `set -a; . {env_path}; set +a` to use it from a shell")
+    return 0
+
+
+def _url(service_url: str) -> str:
+    return service_url if "://" in service_url else "https://" + service_url
+
+
+def down(_args: argparse.Namespace) -> int:
+    state = procs.state_dir()
+    postgres.stop_cluster(state)  # a fast shutdown, before its clients are stopped
+    stopped = procs.stop_all(state)
+    print("sandbox down: stopped " + (", ".join(stopped) if stopped else "nothing (nothing was running)"))
+    return 0
+
+
+def status(_args: argparse.Namespace) -> int:
+    state = procs.state_dir()
+    running = {path.stem: procs.read_pid(path.stem, state) for path in procs.pid_dir(state).glob("*.pid")}
+    print(json.dumps({name: pid for name, pid in running.items() if pid}, indent=2, sort_keys=True))
+    return 0 if any(running.values()) else 1
+
+
+def show_env(_args: argparse.Namespace) -> int:
+    sys.stdout.write((procs.state_dir() / "env").read_text())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    up_parser = commands.add_parser("up", help="start (or reuse) the sandbox")
+    up_parser.add_argument("--deploy-seconds", type=float,
+                           default=float(os.environ.get("SANDBOX_DEPLOY_SECONDS", "3")),
+                           help="how long an App Runner deployment takes in the emulator")
+    up_parser.add_argument("--rows", type=int, default=None,
+                           help="appointments to seed (default $SANDBOX_DB_ROWS or 2000)")
+    up_parser.set_defaults(func=up)
+    commands.add_parser("down", help="stop everything the sandbox started").set_defaults(func=down)
+    commands.add_parser("status", help="list the running sandbox processes").set_defaults(func=status)
+    commands.add_parser("env", help="print .sandbox/env").set_defaults(func=show_env)
+    args = parser.parse_args(argv)
+    return args.func(args)

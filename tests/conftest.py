@@ -1,0 +1,128 @@
+"""Shared fixtures: the collection on sys.path, a module runner, and the real servers.
+
+Servers are started once per test session as real processes (moto in server mode, the
+project's App Runner emulator, a throwaway PostgreSQL cluster) in a temporary state folder,
+and stopped by PID at the end.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+COLLECTIONS = REPO / ".collections"
+LINK = COLLECTIONS / "ansible_collections" / "lacrei" / "rollback"
+
+
+def _ensure_collection_link() -> None:
+    if not LINK.exists():
+        LINK.parent.mkdir(parents=True, exist_ok=True)
+        LINK.symlink_to(Path("..") / ".." / "..")
+
+
+_ensure_collection_link()
+for _path in (str(COLLECTIONS), str(REPO)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from sandbox import procs  # noqa: E402
+
+FAKE_AWS = {
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM")
+
+
+@pytest.fixture(scope="session")
+def test_state(tmp_path_factory) -> Path:
+    """A private sandbox state folder for this test session's servers."""
+    state = tmp_path_factory.mktemp("sandbox-state")
+    yield state
+    procs.stop_all(state)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(test_state) -> str:
+    port = procs.free_port()
+    env = {**os.environ, **FAKE_AWS}
+    pid = procs.spawn("moto", [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                      env=env, state=test_state)
+    procs.wait_for_port(port, pid=pid)
+    yield f"http://127.0.0.1:{port}"
+    procs.stop("moto", test_state)
+
+
+@pytest.fixture(scope="session")
+def apprunner_endpoint(test_state, moto_endpoint) -> str:
+    port = procs.free_port()
+    env = {**os.environ, **FAKE_AWS, "AWS_ENDPOINT_URL_ECR": moto_endpoint, "PYTHONPATH": str(REPO)}
+    pid = procs.spawn("apprunner", [sys.executable, "-m", "sandbox.apprunner", "--host", "127.0.0.1",
+                                    "--port", str(port), "--state-file", str(test_state / "apprunner.json"),
+                                    "--deploy-seconds", "0.5"],
+                      env=env, cwd=REPO, state=test_state)
+    procs.wait_for_port(port, pid=pid)
+    yield f"http://127.0.0.1:{port}"
+    procs.stop("apprunner", test_state)
+
+
+@pytest.fixture(scope="session")
+def aws_env(moto_endpoint, apprunner_endpoint) -> dict:
+    """Point boto3 (and modules run in-process) at the sandbox for the whole session."""
+    values = dict(FAKE_AWS)
+    for service in MOTO_SERVICES:
+        values[f"AWS_ENDPOINT_URL_{service}"] = moto_endpoint
+    values["AWS_ENDPOINT_URL_APPRUNNER"] = apprunner_endpoint
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    yield values
+    for key, old in saved.items():
+        if old is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = old
+
+
+@pytest.fixture(scope="session")
+def pg_server(test_state):
+    from sandbox import postgres
+
+    server = postgres.start_cluster(test_state)
+    yield server
+    postgres.stop_cluster(test_state)
+
+
+def import_module(name: str):
+    """Import a collection module by short name (e.g. 'ecr_image_info')."""
+    import importlib
+
+    return importlib.import_module(f"ansible_collections.lacrei.rollback.plugins.modules.{name}")
+
+
+@pytest.fixture
+def run_module():
+    """Run a module's main() in-process with args; return its result dict.
+
+    The result has ``failed: True`` when the module called fail_json.
+    """
+    from ansible.module_utils.testing import patch_module_args
+
+    def _run(module, args: dict, check_mode: bool = False, diff: bool = False) -> dict:
+        mod = import_module(module) if isinstance(module, str) else module
+        full_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+        out = io.StringIO()
+        with patch_module_args(full_args), contextlib.redirect_stdout(out):
+            with pytest.raises(SystemExit):
+                mod.main()
+        text = out.getvalue().strip().splitlines()
+        return json.loads(text[-1])
+
+    return _run

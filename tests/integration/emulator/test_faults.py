@@ -1,0 +1,54 @@
+"""Fault injection and the other /_emulator/ endpoints."""
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def error_of(call) -> tuple[str, int]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"], caught.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_throttling_without_and_with_retries(emulator):
+    emulator.control("faults", {"throttle": 2})
+    bare = emulator.client(retries=0)
+    assert error_of(bare.list_services) == ("ThrottlingException", 400)
+    assert error_of(bare.list_services) == ("ThrottlingException", 400)
+    assert bare.list_services()["ServiceSummaryList"] == []
+
+    emulator.control("faults", {"throttle": 2})
+    answer = emulator.client(retries=None).list_services()  # botocore's default retries
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 2
+    assert emulator.control("state")[1]["faults"]["throttle"] == 0
+
+
+def test_internal_errors_without_and_with_retries(emulator):
+    emulator.control("faults", {"internal_error": 1})
+    assert error_of(emulator.client(retries=0).list_services) == ("InternalServiceErrorException", 500)
+    emulator.control("faults", {"internal_error": 1})
+    assert emulator.client(retries=None).list_services()["ResponseMetadata"]["RetryAttempts"] == 1
+
+
+def test_fault_settings_are_checked(emulator):
+    status, body = emulator.control("faults", {"explode": 1})
+    assert (status, body["__type"]) == (400, "InvalidRequestException")
+    status, body = emulator.control("faults", {"throttle": -1})
+    assert status == 400 and "throttle" in body["Message"]
+    assert emulator.control("faults", {"deploy_seconds": 0.25})[1]["deploy_seconds"] == 0.25
+
+
+def test_health_state_reset_and_url_override(emulator, apprunner, running_service):
+    assert emulator.control("health") == (200, {"status": "ok"})
+    arn, _ = running_service()
+    status, body = emulator.control("service-url", {"ServiceArn": arn, "ServiceUrl": "127.0.0.1:18080"})
+    assert status == 200
+    assert apprunner.describe_service(ServiceArn=arn)["Service"]["ServiceUrl"] == "127.0.0.1:18080"
+    status, body = emulator.control("service-url", {"ServiceArn": arn + "x", "ServiceUrl": "u"})
+    assert (status, body["__type"]) == (400, "ResourceNotFoundException")
+    state = emulator.control("state")[1]
+    assert list(state["services"]) == [arn]
+    assert emulator.control("reset", {}) == (200, {"stopped": [arn]})
+    assert emulator.control("state")[1]["services"] == {}
+    assert emulator.control("nowhere")[0] == 404

@@ -1,0 +1,145 @@
+"""apprunner_deploy against the real App Runner emulator (ECR in moto).
+
+Each test gets its own service; faults are armed through the emulator's control endpoint.
+"""
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from aws_sandbox import create_repository, create_service, git_sha, push_image, set_faults
+
+MODULE = "apprunner_deploy"
+
+
+@pytest.fixture(scope="module")
+def repo(aws_env):
+    repo = create_repository()
+    shas = [git_sha() for _ in range(3)]
+    digests = [push_image(repo["repositoryName"], sha) for sha in shas]
+    return {"name": repo["repositoryName"], "uri": repo["repositoryUri"], "shas": shas, "digests": digests}
+
+
+@pytest.fixture
+def service(repo):
+    svc = create_service(f"{repo['uri']}:{repo['shas'][0]}")
+    return svc["ServiceArn"]
+
+
+@pytest.fixture
+def slow_deploys(apprunner_endpoint):
+    """Operations last 3 s during the test (restored after)."""
+    before = set_faults(apprunner_endpoint)["deploy_seconds"]
+    set_faults(apprunner_endpoint, deploy_seconds=3)
+    yield
+    set_faults(apprunner_endpoint, deploy_seconds=before)
+
+
+def image(repo, index):
+    return f"{repo['uri']}:{repo['shas'][index]}"
+
+
+def serving(arn):
+    return boto3.client("apprunner").describe_service(ServiceArn=arn)["Service"]
+
+
+def test_check_apply_apply_again(run_module, repo, service):
+    args = {"service_arn": service, "image": image(repo, 1)}
+    predicted = run_module(MODULE, args, check_mode=True)
+    assert predicted["changed"] is True and predicted["operation_id"] is None
+    assert serving(service)["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"] == image(repo, 0)
+
+    applied = run_module(MODULE, args)
+    assert applied["changed"] is True
+    assert (applied["from_image"], applied["to_image"], applied["serving_image"]) == (image(repo, 0), image(repo, 1), image(repo, 1))
+    assert applied["status"] == "SUCCEEDED"
+    assert applied["deployment_seconds"] >= 0 and applied["operation_id"]
+    after = serving(service)
+    assert after["Status"] == "RUNNING"
+    assert after["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"] == image(repo, 1)
+    assert after["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]["RuntimeEnvironmentSecrets"] == {
+        "DATABASE_URL": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}
+    assert after["HealthCheckConfiguration"]["Path"] == "/health/"
+
+    again = run_module(MODULE, args)
+    assert again["changed"] is False and again["operation_id"] is None
+    ops = boto3.client("apprunner").list_operations(ServiceArn=service)["OperationSummaryList"]
+    assert [op["Type"] for op in ops] == ["UPDATE_SERVICE", "CREATE_SERVICE"]
+
+
+def test_repository_and_tag_pinned_by_digest_with_diff(run_module, repo, service):
+    args = {"service_arn": service, "repository_uri": repo["uri"], "tag": repo["shas"][2], "pin_digest": True}
+    result = run_module(MODULE, args, diff=True)
+    pinned = f"{repo['uri']}@{repo['digests'][2]}"
+    assert result["changed"] is True and result["to_image"] == pinned
+    assert result["diff"] == {"before": {"image_identifier": image(repo, 0)}, "after": {"image_identifier": pinned}}
+    assert serving(service)["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"] == pinned
+    assert run_module(MODULE, args, check_mode=True)["changed"] is False
+
+
+def test_pin_digest_of_a_missing_tag_fails_before_any_change(run_module, repo, service):
+    result = run_module(MODULE, {"service_arn": service, "image": f"{repo['uri']}:{git_sha()}", "pin_digest": True})
+    assert result["failed"] is True and result["error"] == "ImageNotFoundException"
+    assert result["msg"].startswith(f"Failed to find image {repo['name']}:")
+    assert len(boto3.client("apprunner").list_operations(ServiceArn=service)["OperationSummaryList"]) == 1
+
+
+def test_missing_image_rolls_back_and_fails(run_module, repo, service):
+    missing = f"{repo['uri']}:{git_sha()}"
+    result = run_module(MODULE, {"service_arn": service, "image": missing})
+    assert result["failed"] is True
+    assert result["status"] == "ROLLBACK_SUCCEEDED"
+    assert "App Runner rolled the deployment back" in result["msg"]
+    assert f"{image(repo, 0)} is serving now" in result["msg"]
+    assert result["serving_image"] == image(repo, 0) and result["changed"] is False
+    assert serving(service)["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"] == image(repo, 0)
+
+
+def test_failed_health_check_rolls_back(run_module, repo, service, apprunner_endpoint):
+    set_faults(apprunner_endpoint, fail_next_deployment=True)
+    result = run_module(MODULE, {"service_arn": service, "image": image(repo, 2)})
+    assert result["failed"] is True and result["status"] == "ROLLBACK_SUCCEEDED"
+    assert result["operation_id"] in result["msg"]
+    assert result["serving_image"] == image(repo, 0)
+
+
+def test_busy_service_is_refused_naming_the_operation(run_module, repo, service, slow_deploys):
+    started = run_module(MODULE, {"service_arn": service, "image": image(repo, 1), "wait": False})
+    assert started["changed"] is True and started["status"] == "IN_PROGRESS"
+    for check_mode in (True, False):
+        refused = run_module(MODULE, {"service_arn": service, "image": image(repo, 2)}, check_mode=check_mode)
+        assert refused["failed"] is True and refused["error"] == "InvalidStateException"
+        assert f"busy with UPDATE_SERVICE operation {started['operation_id']} (status IN_PROGRESS), started at " in refused["msg"]
+        assert "Nothing was changed" in refused["msg"] and "Wait for that operation to end" in refused["msg"]
+        assert refused["operation_in_progress"]["id"] == started["operation_id"]
+
+
+def test_wait_timeout_names_the_operation(run_module, repo, service, slow_deploys):
+    result = run_module(MODULE, {"service_arn": service, "image": image(repo, 1), "wait_timeout": 1})
+    assert result["failed"] is True
+    assert f"waiting for App Runner operation {result['operation_id']}" in result["msg"]
+    assert result["changed"] is True and result["to_image"] == image(repo, 1)
+
+
+def test_throttling_is_retried(run_module, repo, service, apprunner_endpoint):
+    set_faults(apprunner_endpoint, throttle=2)
+    result = run_module(MODULE, {"service_arn": service, "image": image(repo, 1)})
+    assert result["changed"] is True and result["status"] == "SUCCEEDED"
+
+
+def test_without_retries_throttling_is_reported(run_module, repo, service, apprunner_endpoint):
+    set_faults(apprunner_endpoint, throttle=1)
+    result = run_module(MODULE, {"service_arn": service, "image": image(repo, 1), "max_attempts": 1})
+    assert result["failed"] is True and result["error"] == "ThrottlingException"
+    assert result["msg"].startswith(f"Failed to describe App Runner service {service}: ThrottlingException")
+
+
+def test_server_errors_are_retried(run_module, repo, service, apprunner_endpoint):
+    set_faults(apprunner_endpoint, internal_error=2)
+    result = run_module(MODULE, {"service_arn": service, "image": image(repo, 2)})
+    assert result["changed"] is True and result["status"] == "SUCCEEDED"
+
+
+def test_image_and_tag_are_exclusive(run_module, repo, service):
+    result = run_module(MODULE, {"service_arn": service, "image": image(repo, 1), "tag": "x"})
+    assert result["failed"] is True and "mutually exclusive" in result["msg"]

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# make setup: the venv at .venv with the project and its test dependencies, the collection
+# link under .collections, and the PostgreSQL server binaries. Idempotent; fast when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+STAMP=$VENV/.setup-stamp
+
+version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
+at_least() { # at_least VERSION MAJOR.MINOR
+  local have=$1 want=$2
+  [ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n1)" = "$want" ]
+}
+
+pick_python() {
+  if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
+  local best="" best_v="0" cand v
+  local candidates=()
+  for name in python3.14 python3.13 python3.12 python3; do
+    command -v "$name" >/dev/null 2>&1 && candidates+=("$(command -v "$name")")
+  done
+  if command -v pyenv >/dev/null 2>&1; then
+    for cand in "$(pyenv root)"/versions/3.*/bin/python3; do [ -x "$cand" ] && candidates+=("$cand"); done
+  fi
+  for cand in "${candidates[@]}"; do
+    v=$(version_of "$cand") || continue
+    if at_least "$v" 3.12 && at_least "$v" "$best_v"; then best=$cand; best_v=$v; fi
+  done
+  if [ -n "$best" ]; then echo "$best"; return; fi
+  for cand in "${candidates[@]}"; do
+    v=$(version_of "$cand") || continue
+    if at_least "$v" 3.11; then
+      echo "setup: WARNING: no Python >= 3.12 found; using $cand ($v): ansible-core 2.19 is the newest it runs, and its security support ends in late 2026." >&2
+      echo "$cand"; return
+    fi
+  done
+  echo "setup: no Python >= 3.11 found; install one or set PYTHON=/path/to/python3" >&2
+  exit 1
+}
+
+ensure_postgres() {
+  if command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; then return; fi
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return; fi
+  local cmd="apt-get update && apt-get install -y postgresql postgresql-client"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing the PostgreSQL server binaries: $cmd"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-client >/dev/null
+  else
+    echo "setup: the PostgreSQL server binaries (initdb, postgres, pg_dump) are missing. Run: sudo sh -c '$cmd'" >&2
+    exit 1
+  fi
+}
+
+ensure_collection_link() {
+  mkdir -p .collections/ansible_collections/lacrei
+  ln -sfn ../../.. .collections/ansible_collections/lacrei/rollback
+}
+
+ensure_postgres
+ensure_collection_link
+
+want="$(cat pyproject.toml tools/setup.sh | sha256sum | cut -c1-16)"
+if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
+  exit 0
+fi
+
+py=$(pick_python)
+if [ -x "$VENV/bin/python" ] && [ "$(version_of "$VENV/bin/python")" != "$(version_of "$py")" ]; then
+  echo "setup: recreating $VENV for $(version_of "$py")"
+  rm -rf "$VENV"
+fi
+[ -x "$VENV/bin/python" ] || "$py" -m venv "$VENV"
+echo "setup: installing into $VENV (Python $(version_of "$VENV/bin/python"))"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+"$VENV/bin/python" -c 'import ansible, ansible_runner, boto3, psycopg2, moto, django, lacrei_rollback' \
+  || { echo "setup: the install did not complete; see the pip output above" >&2; exit 1; }
+echo "$want" > "$STAMP"
