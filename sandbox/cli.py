@@ -111,6 +111,27 @@ def status(_args: argparse.Namespace) -> int:
     return 0 if any(running.values()) else 1
 
 
+def deploy(args: argparse.Namespace) -> int:
+    """Deploy a release the way the team's pipeline does (UpdateService), outside the collection."""
+    values = envfile.read(procs.state_dir() / "env")
+    if not values:
+        print("sandbox deploy: the sandbox is not running; run `make sandbox` first", file=sys.stderr)
+        return 2
+    release = args.release
+    sha = values.get("RELEASE_" + release.upper().replace(".", "_") + "_SHA", release)
+    _ecr, apprunner = seed.clients(values)
+    arn = values["APPRUNNER_SERVICE_ARN"]
+    current = apprunner.describe_service(ServiceArn=arn)["Service"]["SourceConfiguration"]
+    image = dict(current["ImageRepository"], ImageIdentifier=f"{values['ECR_REPOSITORY_URI']}:{sha}")
+    operation = apprunner.update_service(ServiceArn=arn, SourceConfiguration={"ImageRepository": image})
+    service = seed.wait_settled(apprunner, arn)
+    ops = apprunner.list_operations(ServiceArn=arn, MaxResults=5)["OperationSummaryList"]
+    status = next(op["Status"] for op in ops if op["Id"] == operation["OperationId"])
+    print(f"sandbox deploy: {release} ({sha[:12]}) -> operation {operation['OperationId']} {status}; "
+          f"service {service['Status']}")
+    return 0 if status == "SUCCEEDED" else 1
+
+
 def show_env(_args: argparse.Namespace) -> int:
     sys.stdout.write((procs.state_dir() / "env").read_text())
     return 0
@@ -129,5 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("down", help="stop everything the sandbox started").set_defaults(func=down)
     commands.add_parser("status", help="list the running sandbox processes").set_defaults(func=status)
     commands.add_parser("env", help="print .sandbox/env").set_defaults(func=show_env)
+    deploy_parser = commands.add_parser("deploy", help="deploy a release as the pipeline would (v1.3.0 or a SHA)")
+    deploy_parser.add_argument("release")
+    deploy_parser.set_defaults(func=deploy)
     args = parser.parse_args(argv)
     return args.func(args)

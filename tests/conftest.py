@@ -97,7 +97,7 @@ def pg_server(test_state):
 
     server = postgres.start_cluster(test_state)
     yield server
-    postgres.stop_cluster(test_state)
+    postgres.stop_cluster(test_state, remove=True)
 
 
 def import_module(name: str):
