@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup sandbox sandbox-down demo test unit lint sanity build bench help
+.PHONY: setup sandbox sandbox-down demo test lint build bench traffic help
 
 help:
 	@echo "make demo          bring the sandbox up and run the rollback story"
@@ -42,3 +42,6 @@ build: setup
 
 bench: setup
 	$(PY) -m bench
+
+traffic: setup
+	@$(PY) -m sandbox traffic

@@ -132,6 +132,18 @@ def deploy(args: argparse.Namespace) -> int:
     return 0 if status == "SUCCEEDED" else 1
 
 
+def traffic(args: argparse.Namespace) -> int:
+    """Bounded, low-rate requests to the critical endpoints of the service URL (loopback only)."""
+    from sandbox.live import traffic as live_traffic
+
+    values = envfile.read(procs.state_dir() / "env")
+    if not values:
+        print("sandbox traffic: the sandbox is not running; run `make sandbox` first", file=sys.stderr)
+        return 2
+    return live_traffic.main(["--url", values["SERVICE_URL"], "--rate", str(args.rate),
+                              "--seconds", str(args.seconds)])
+
+
 def show_env(_args: argparse.Namespace) -> int:
     sys.stdout.write((procs.state_dir() / "env").read_text())
     return 0
@@ -153,5 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     deploy_parser = commands.add_parser("deploy", help="deploy a release as the pipeline would (v1.3.0 or a SHA)")
     deploy_parser.add_argument("release")
     deploy_parser.set_defaults(func=deploy)
+    traffic_parser = commands.add_parser("traffic", help="send bounded traffic to the service URL")
+    traffic_parser.add_argument("--rate", type=float, default=2.0, help="requests per second")
+    traffic_parser.add_argument("--seconds", type=float, default=30.0, help="how long (it stops by itself)")
+    traffic_parser.set_defaults(func=traffic)
     args = parser.parse_args(argv)
     return args.func(args)

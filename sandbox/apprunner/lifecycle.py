@@ -93,7 +93,8 @@ class Lifecycle:
                 return DeployResult(ok=True)
             if self.faults.deployment_fails():
                 return DeployResult(ok=False, reason="Health check failed (injected fault)")
-            return self.runtime.deploy(service, pending["previous"])
+            return self.runtime.deploy_operation(service, pending["previous"],
+                                                 {"Id": pending["OperationId"], "Type": op_type})
         except Exception as err:  # noqa: BLE001 - a runtime crash is a failed deployment
             LOG.exception("runtime failed during %s", op_type)
             return DeployResult(ok=False, reason=f"Runtime error: {err}")

@@ -11,6 +11,7 @@ Interface (every ``service`` is the API's ``Service`` dict as DescribeService re
     class Runtime:
         def __init__(self, context: RuntimeContext) -> None
         def deploy(self, service: dict, previous: dict | None) -> DeployResult
+        def deploy_operation(self, service, previous, operation: dict) -> DeployResult  # optional
         def stop(self, service: dict) -> None
         def restore(self, service: dict) -> None
 
@@ -63,6 +64,11 @@ class Runtime:
 
     def deploy(self, service: dict, previous: dict | None) -> DeployResult:
         return DeployResult(ok=True)
+
+    def deploy_operation(self, service: dict, previous: dict | None, operation: dict) -> DeployResult:
+        """What the emulator calls: ``deploy`` plus the operation (``{"Id", "Type"}``, the
+        OperationId the API returned); runtimes that report per operation override this."""
+        return self.deploy(service, previous)
 
     def stop(self, service: dict) -> None:
         return None

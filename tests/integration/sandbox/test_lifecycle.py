@@ -1,7 +1,9 @@
 """`make sandbox` / `make sandbox-down`: idempotent start, a complete env file, nothing left behind."""
 from __future__ import annotations
 
+import json
 import os
+import urllib.request
 import subprocess
 from pathlib import Path
 
@@ -74,6 +76,18 @@ def test_seeded_service_runs_v1_2_0_and_ecr_has_every_release(sandbox):
     assert service["Status"] == "RUNNING"
     running_tag = service["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"].rsplit(":", 1)[1]
     assert running_tag == values["RELEASE_V1_2_0_SHA"]
+
+
+def test_service_url_serves_v1_2_0_against_the_seeded_database(sandbox):
+    values = envfile.read(sandbox / "env")
+    with urllib.request.urlopen(values["SERVICE_URL"] + "/health/", timeout=10) as answer:
+        health = json.load(answer)
+    assert health["sha"] == values["RELEASE_V1_2_0_SHA"] and health["database"] == "ok"
+    with urllib.request.urlopen(values["SERVICE_URL"] + "/api/appointments/", timeout=10) as answer:
+        assert json.load(answer)["count"] > 0
+    names = {p.stem for p in (sandbox / "pids").glob("*.pid")}
+    assert {"moto", "apprunner", "postgres"} <= names
+    assert any(n.startswith("proxy-") for n in names) and any(n.startswith("app-") for n in names)
 
 
 def test_second_start_reuses_running_processes(sandbox):

@@ -1,0 +1,105 @@
+"""The live sandbox's small pieces, without servers: identifiers, secrets references, traffic
+bounds, the health check on a closed port, instance sizes."""
+from __future__ import annotations
+
+import pytest
+
+from sandbox import procs
+from sandbox.live import events, health, secrets, telemetry, traffic
+
+URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api"
+
+
+@pytest.mark.parametrize(("identifier", "expected"), [
+    (f"{URI}:abc123", (URI, "abc123")),
+    (f"{URI}@sha256:{'0' * 64}", (URI, f"sha256:{'0' * 64}")),
+    (URI, (URI, "latest")),
+])
+def test_split_identifier(identifier, expected):
+    assert events.split_identifier(identifier) == expected
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1:80", "http://192.0.2.7/", "ftp://127.0.0.1/"])
+def test_traffic_refuses_anything_but_loopback(url):
+    with pytest.raises(ValueError):
+        traffic.run(url, rate=1, seconds=1, paths=["/"])
+
+
+def test_traffic_refuses_unbounded_rates():
+    with pytest.raises(ValueError, match="rate"):
+        traffic.run("http://127.0.0.1:9", rate=traffic.MAX_RATE + 1, seconds=1, paths=["/"])
+
+
+def test_traffic_counts_unanswered_requests_as_errors():
+    port = procs.free_port()
+    summary = traffic.run(f"http://localhost:{port}", rate=50, seconds=0.1, paths=["/a", "/b"])
+    assert summary["by_status"] == {"error": 5}
+
+
+def test_health_check_fails_on_a_closed_port():
+    ok, detail = health.check_once({"Protocol": "TCP", "Timeout": 1}, procs.free_port())
+    assert (ok, detail) == (False, "connection refused")
+
+
+def test_health_summary_names_path_and_result():
+    result = health.HealthResult(False, health.target({"Protocol": "HTTP", "Path": "/health/"}, 8080), "HTTP 500")
+    assert result.summary == "health check on /health/ failed: HTTP 500"
+    assert health.HealthResult(True, health.target({}, 8080), "ok").summary == "health check on port 8080 succeeded: ok"
+
+
+def test_unknown_secret_reference_is_an_error(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", f"http://127.0.0.1:{procs.free_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with pytest.raises(secrets.SecretError, match="cannot read /nowhere"):
+        secrets.resolve("/nowhere", "us-east-1")
+
+
+@pytest.mark.parametrize(("instance", "size"), [
+    ({"Cpu": "1024", "Memory": "2048"}, (1.0, 2048.0)),
+    ({"Cpu": "0.25 vCPU", "Memory": "0.5 GB"}, (0.25, 512.0)),
+    (None, (1.0, 2048.0)),
+])
+def test_instance_size(instance, size):
+    assert telemetry.instance_size(instance) == size
+
+
+def test_proxy_answers_503_without_backend_then_switches(tmp_path):
+    import http.server
+    import sys
+    import threading
+
+    from live_helpers import REPO, get
+
+    from sandbox.live.files import write_json
+
+    class Hello(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = b'{"hello": "backend"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            return None
+
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    port, folder = procs.free_port(), tmp_path / "svc"
+    folder.mkdir()
+    argv = [sys.executable, "-m", "sandbox.live.proxy", "--port", str(port), "--service-dir", str(folder),
+            "--service-name", "svc", "--service-id", "0" * 32, "--log-dir", str(tmp_path), "--flush-seconds", "60"]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}  # no AWS endpoint: telemetry stays local
+    pid = procs.spawn("proxy-test", argv, env=env, cwd=REPO, state=tmp_path)
+    try:
+        procs.wait_for_port(port, pid=pid)
+        assert get(f"http://127.0.0.1:{port}/x")[0] == 503
+        write_json(folder / "backend.json", {"port": backend.server_address[1]})
+        assert get(f"http://127.0.0.1:{port}/x") == (200, {"hello": "backend"})
+        write_json(folder / "backend.json", {"port": procs.free_port()})
+        assert get(f"http://127.0.0.1:{port}/x")[0] == 502
+    finally:
+        procs.stop("proxy-test", tmp_path)
+        backend.shutdown()
