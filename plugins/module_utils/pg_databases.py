@@ -2,16 +2,22 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Database-level steps of an atomic restore: scratch databases, sessions, the rename swap.
 
-A restore loads into ``<db>_restore_<stamp>``; only then the swap renames ``<db>`` to
-``<db>_pre_restore_<stamp>`` and the scratch database to ``<db>`` in ONE transaction, so
-``<db>`` is always either the untouched original or the fully restored copy. PostgreSQL
-refuses to rename a database anyone is connected to, which makes the swap safe against
-sessions that arrive late. With ``terminate`` the original is closed to new connections
-(``ALLOW_CONNECTIONS false``), its sessions are terminated, the swap runs, and the renamed
-original is opened again.
+A restore loads into ``<db>_restore_<stamp>``; only then ONE transaction renames ``<db>`` to
+``<db>_pre_restore_<stamp>`` and the scratch database to ``<db>``, so ``<db>`` is always either
+the untouched original or the fully restored copy: a run killed mid-swap leaves an open
+transaction that the server rolls back.
+
+Sessions: PostgreSQL refuses to rename a database anyone is connected to. The rename takes an
+exclusive lock on the database, so new connections wait for the swap to commit (then fail
+once with "database ... was renamed" and the client's retry reaches the restored database);
+no ``ALLOW_CONNECTIONS`` flag is changed, so a killed run never leaves a database closed.
+With ``terminate`` the swap transaction first terminates the sessions on ``<db>``; the rename
+waits (up to 5 s, PostgreSQL's own limit) for them to exit. A session that slipped in between
+makes the rename fail; the swap is then retried a few times.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -24,16 +30,23 @@ SESSIONS = (
     "SELECT pid, usename AS user, application_name AS application, client_addr::text AS client,"
     " state FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() ORDER BY pid"
 )
-SWAP = """BEGIN;
-ALTER DATABASE :"db" RENAME TO :"previous";
-ALTER DATABASE :"scratch" RENAME TO :"db";
-COMMIT;
-"""
+TERMINATE = (
+    "SELECT coalesce(json_agg(s), '[]') FROM (SELECT pid, usename AS user, application_name AS application,"
+    " client_addr::text AS client, state, pg_terminate_backend(pid) AS terminated FROM pg_stat_activity"
+    " WHERE datname = :'db' AND pid <> pg_backend_pid() ORDER BY pid) AS s;\n"
+)
+RENAMES = 'ALTER DATABASE :"db" RENAME TO :"previous";\nALTER DATABASE :"scratch" RENAME TO :"db";\n'
+BUSY = "is being accessed by other users"
+SWAP_ATTEMPTS = 3
 
 
-def restore_names(database: str, stamp: str) -> tuple[str, str]:
-    """(scratch, previous) database names for a restore of ``database`` at ``stamp``."""
-    names = (database + SCRATCH + stamp, database + PREVIOUS + stamp)
+def restore_names(pg, database: str, stamp: str) -> tuple[str, str]:
+    """Free (scratch, previous) names for a restore of ``database`` at ``stamp`` (``_2``... if taken)."""
+    taken = {row["name"] for row in pg.databases()}
+    for suffix in ["", *(f"_{n}" for n in range(2, 100))]:
+        names = (database + SCRATCH + stamp + suffix, database + PREVIOUS + stamp + suffix)
+        if not taken.intersection(names):
+            break
     if len(names[1]) > MAX_IDENTIFIER:
         raise ActionFailed(f"Database name {database} is too long to restore atomically: "
                            f"{names[1]} exceeds PostgreSQL's {MAX_IDENTIFIER} characters")
@@ -41,21 +54,16 @@ def restore_names(database: str, stamp: str) -> tuple[str, str]:
 
 
 def leftovers(pg, database: str) -> list:
-    """Databases of the kind ``<db>_restore_<stamp>`` (scratch copies of interrupted restores)."""
-    pattern = re.compile(re.escape(database + SCRATCH) + r"\d{8}_\d{6}$")
-    return [row for row in pg.databases() if pattern.match(row["name"])]
+    """Names of ``<db>_restore_<stamp>`` databases (scratch copies of interrupted restores)."""
+    pattern = re.compile(re.escape(database + SCRATCH) + r"\d{8}_\d{6}(_\d+)?$")
+    return [row["name"] for row in pg.databases() if pattern.match(row["name"])]
 
 
 def clean_leftovers(pg, database: str) -> list:
-    """Drop scratch copies of killed runs; reopen what a killed swap left closed. Names dropped."""
-    dropped = [row["name"] for row in leftovers(pg, database)]
+    """Drop the scratch copies of killed runs; the names dropped."""
+    dropped = leftovers(pg, database)
     for name in dropped:
         drop(pg, name)
-    previous = re.compile(re.escape(database + PREVIOUS) + r"\d{8}_\d{6}$")
-    for row in pg.databases():
-        interrupted = row["name"] == database and dropped
-        if (interrupted or previous.match(row["name"])) and not row["allow_connections"]:
-            allow_connections(pg, row["name"], True)
     return dropped
 
 
@@ -77,17 +85,9 @@ def drop(pg, name: str) -> None:
     pg.psql('DROP DATABASE IF EXISTS :"name" WITH (FORCE);\n', f"drop database {name}", variables={"name": name})
 
 
-def allow_connections(pg, name: str, allow: bool) -> None:
-    pg.psql('ALTER DATABASE :"name" WITH ALLOW_CONNECTIONS :allow;\n', f"set ALLOW_CONNECTIONS on {name}",
-            variables={"name": name, "allow": "true" if allow else "false"})
-
-
-def terminate(pg, database: str) -> list:
-    """Terminate every session on ``database``; the sessions that were there."""
-    found = sessions(pg, database)
-    pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid();\n",
-            f"terminate sessions on {database}", variables={"db": database})
-    return found
+def rename(pg, name: str, new_name: str) -> None:
+    pg.psql('ALTER DATABASE :"name" RENAME TO :"new";\n', f"rename database {name} to {new_name}",
+            variables={"name": name, "new": new_name})
 
 
 def refuse_sessions(database: str, found: list) -> None:
@@ -98,27 +98,19 @@ def refuse_sessions(database: str, found: list) -> None:
                            "terminate_sessions=true. Nothing was changed.", sessions=found)
 
 
-def swap(pg, database: str, scratch: str, previous: str, terminate_sessions: bool) -> dict:
-    """Put ``scratch`` in place of ``database`` atomically; seconds and sessions terminated."""
+def swap(pg, database: str, scratch: str, previous: str, terminate: bool) -> dict:
+    """Put ``scratch`` in place of ``database`` in one transaction; seconds and sessions terminated."""
     started = time.monotonic()
-    terminated = []
-    if terminate_sessions:
-        allow_connections(pg, database, False)
-        terminated = terminate(pg, database)
-    else:
+    if not terminate:
         refuse_sessions(database, sessions(pg, database))
-    try:
-        pg.psql(SWAP, f"swap {scratch} into place of {database}",
-                variables={"db": database, "scratch": scratch, "previous": previous})
-    except ActionFailed:
-        if terminate_sessions:
-            allow_connections(pg, database, True)
-        raise
-    if terminate_sessions:
-        allow_connections(pg, previous, True)
+    variables = {"db": database, "scratch": scratch, "previous": previous}
+    script = "BEGIN;\n" + (TERMINATE if terminate else "") + RENAMES + "COMMIT;\n"
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        try:
+            out = pg.psql(script, f"swap {scratch} into place of {database}", variables=variables)
+            break
+        except ActionFailed as exc:
+            if not terminate or BUSY not in exc.msg or attempt == SWAP_ATTEMPTS:
+                raise
+    terminated = json.loads(out.strip().splitlines()[0]) if terminate and out.strip() else []
     return {"seconds": time.monotonic() - started, "terminated_sessions": terminated}
-
-
-def rename(pg, name: str, new_name: str) -> None:
-    pg.psql('ALTER DATABASE :"name" RENAME TO :"new";\n', f"rename database {name} to {new_name}",
-            variables={"name": name, "new": new_name})

@@ -59,7 +59,8 @@ options:
 notes:
   - Check mode computes and returns the plan without touching the database.
   - C(changed) is true exactly when migrations were applied or unapplied.
-author: lacrei.rollback contributors
+author:
+  - Lacrei Saúde (@lacrei-saude)
 """
 
 EXAMPLES = r"""

@@ -79,7 +79,8 @@ extends_documentation_fragment:
 notes:
   - Check mode connects to read the server version and returns the path the backup would get;
     it writes nothing.
-author: lacrei.rollback contributors
+author:
+  - Lacrei Saúde (@lacrei-saude)
 """
 
 EXAMPLES = r"""

@@ -23,9 +23,10 @@ description:
     to O(database). If anything fails, or the run is killed, O(database) is the untouched
     original; scratch databases of killed runs are dropped by the next run.
   - PostgreSQL refuses to rename a database with open sessions. By default open sessions make the
-    module fail listing them (pid, user, application, client); with O(terminate_sessions) the
-    database is closed to new connections, its sessions terminated, the swap done and the
-    previous database reopened.
+    module fail listing them (pid, user, application, client); with O(terminate_sessions) the swap
+    transaction terminates them first. New connections wait on the rename's lock while the swap
+    runs (then get one "database was renamed" error; a reconnect reaches the restored database).
+    No C(ALLOW_CONNECTIONS) flag is changed, so a killed run never leaves a database closed.
   - Run one restore of a database at a time; a second concurrent run would drop the first one's
     scratch database as a leftover.
 options:
@@ -72,7 +73,8 @@ extends_documentation_fragment:
 notes:
   - Check mode verifies the backup and returns the plan (names, sessions, leftovers); it changes
     nothing.
-author: lacrei.rollback contributors
+author:
+  - Lacrei Saúde (@lacrei-saude)
 """
 
 EXAMPLES = r"""
@@ -146,7 +148,7 @@ durations:
   type: dict
   sample: {"verify": 0.05, "safety_backup": 1.2, "restore": 2.4, "swap": 0.03}
 unavailable_seconds:
-  description: Seconds the database name was closed or being swapped.
+  description: Seconds of the swap (sessions terminated, renames committed); new connections wait meanwhile.
   returned: changed
   type: float
   sample: 0.03
@@ -240,14 +242,14 @@ class Timer:
 def restore(module, pg: Postgres) -> dict:
     params = module.params
     database, timer = params["database"], Timer()
-    scratch, previous = dbs.restore_names(database, utc_stamp())
     verified = timer.run("verify", verify_backup, module, pg)
+    scratch, previous = dbs.restore_names(pg, database, utc_stamp())
     original = pg.database(database)
     found = dbs.sessions(pg, database) if original else []
     result = dict(changed=True, database=database, scratch_database=scratch, sessions=found,
                   previous_database_name=previous if original else None, durations=timer.durations, **verified)
     if module.check_mode:
-        result["leftovers_dropped"] = [row["name"] for row in dbs.leftovers(pg, database)]
+        result["leftovers_dropped"] = dbs.leftovers(pg, database)
         return result
     if not params["terminate_sessions"]:
         dbs.refuse_sessions(database, found)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from db_helpers import query
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIPROJ = FIXTURES / "miniproj"
@@ -37,24 +38,6 @@ def fresh_db(pg_server, app_server, request):
     yield name
     for row in query(pg_server, "SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",)):
         postgres.drop_database(pg_server, row[0])
-
-
-def query(server, sql: str, params=None, dbname: str = "postgres") -> list:
-    conn = server.connect(dbname)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
-
-
-def digest(server, dbname: str) -> dict:
-    """{table: (row count, md5 of its rows in order)} for every table in schema public."""
-    tables = [row[0] for row in query(server, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                                              "ORDER BY tablename", dbname=dbname)]
-    return {table: tuple(query(server, f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
-                                       f'FROM public."{table}" AS t', dbname=dbname)[0]) for table in tables}
 
 
 SAMPLE_SCHEMA = """

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import digest, query
+from db_helpers import digest, query
 
 RUNNER = Path(__file__).resolve().parent / "module_runner.py"
 TIMEOUT = 30
@@ -98,7 +98,7 @@ def test_killed_restore_leaves_original_or_restored_and_rerun_succeeds(
     assert killed or not must_kill
     assert digest(app_server, sample_db) in (original, wanted)
     rerun = run_module("postgres_restore", args)
-    assert rerun["changed"] and not rerun.get("failed"), rerun
+    assert not rerun.get("failed") and rerun["changed"], rerun
     assert digest(app_server, sample_db) == wanted
     assert not query(pg_server, "SELECT datname FROM pg_database WHERE datname LIKE %s", (sample_db + "_restore_%",))
     assert query(pg_server, "SELECT bool_and(datallowconn) FROM pg_database WHERE datname LIKE %s",

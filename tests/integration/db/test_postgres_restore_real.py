@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import digest, query
+from db_helpers import digest, query
 
 MODULE = "postgres_restore"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import query
+from db_helpers import query
 
 MODULE = "django_migrations"
 

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What App Runner reports about a service, read back per interval from CloudWatch and its Logs.
+
+A ``Window`` is ``[start, end)`` cut into buckets of ``period`` seconds, aligned on multiples of
+the period (as CloudWatch aligns its periods). ``read_metrics`` returns one dict of raw
+statistics per bucket (``None`` where CloudWatch had no datapoint); ``read_error_lines`` counts
+the application log lines matching a filter pattern per bucket and keeps the latest ones.
+Rates and verdicts are computed from these in ``health_verdict`` (pure functions).
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ansible_collections.lacrei.rollback.plugins.module_utils import log_filter
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
+
+NAMESPACE = "AWS/AppRunner"
+# query id -> (metric, statistic); ids must start with a lower-case letter.
+METRIC_QUERIES = {
+    "requests": ("Requests", "Sum"),
+    "responses_2xx": ("2xxStatusResponses", "Sum"),
+    "responses_4xx": ("4xxStatusResponses", "Sum"),
+    "responses_5xx": ("5xxStatusResponses", "Sum"),
+    "latency_avg_ms": ("RequestLatency", "Average"),
+    "latency_max_ms": ("RequestLatency", "Maximum"),
+    "cpu_percent": ("CPUUtilization", "Average"),
+    "cpu_max_percent": ("CPUUtilization", "Maximum"),
+    "memory_percent": ("MemoryUtilization", "Average"),
+    "memory_max_percent": ("MemoryUtilization", "Maximum"),
+}
+PERCENTILE_QUERIES = {
+    "latency_p50_ms": ("RequestLatency", "p50"),
+    "latency_p95_ms": ("RequestLatency", "p95"),
+}
+HIGH_RESOLUTION_PERIODS = (1, 5, 10, 30)
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+SERVICE_ARN = re.compile(r"^arn:[^:]+:apprunner:[^:]*:[^:]*:service/(?P<name>[^/]+)/(?P<id>[0-9a-f]+)$")
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    service_id: str
+
+    @classmethod
+    def from_arn(cls, arn: str) -> "Service":
+        found = SERVICE_ARN.match(arn or "")
+        if not found:
+            raise ActionFailed(f"Not an App Runner service ARN: {arn!r} "
+                               "(expected arn:aws:apprunner:<region>:<account>:service/<name>/<id>)")
+        return cls(found["name"], found["id"])
+
+    @property
+    def dimensions(self) -> list[dict]:
+        return [{"Name": "ServiceName", "Value": self.name}, {"Name": "ServiceID", "Value": self.service_id}]
+
+    def log_group(self, kind: str = "application") -> str:
+        return f"/aws/apprunner/{self.name}/{self.service_id}/{kind}"
+
+
+@dataclass(frozen=True)
+class Window:
+    """``count`` buckets of ``period`` seconds from ``start`` (epoch seconds, period-aligned)."""
+
+    start: int
+    period: int
+    count: int
+
+    @classmethod
+    def between(cls, start: float, end: float, period: int) -> "Window":
+        """The whole periods inside ``[start, end)``; ``start`` is aligned down to the period."""
+        aligned = int(start // period * period)
+        count = int((end - aligned) // period)
+        if count < 1:
+            raise ActionFailed(f"The window {iso(start)} - {iso(end)} holds no whole period of {period}s")
+        return cls(aligned, period, count)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.period * self.count
+
+    def bucket_of(self, epoch: float) -> int | None:
+        index = int((epoch - self.start) // self.period)
+        return index if 0 <= index < self.count else None
+
+    def bounds(self) -> list[tuple[int, int]]:
+        return [(self.start + i * self.period, self.start + (i + 1) * self.period) for i in range(self.count)]
+
+    def describe(self) -> dict:
+        return {"start": iso(self.start), "end": iso(self.end), "period_seconds": self.period, "intervals": self.count}
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat()
+
+
+def parse_duration(value, name: str = "duration") -> float:
+    """Seconds in ``30``, ``30s``, ``10m``, ``1h``, ``1d``, ``500ms``."""
+    found = DURATION.match(str(value))
+    if not found or float(found[1]) <= 0:
+        raise ActionFailed(f"{name} must be a positive duration such as 30s, 10m or 1h, not {value!r}")
+    return float(found[1]) * UNIT_SECONDS[found[2]]
+
+
+def parse_time(value, name: str = "time") -> float:
+    """Epoch seconds from epoch seconds or ISO 8601 (``2024-05-02T13:45:10Z``; naive means UTC)."""
+    text = str(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ActionFailed(f"{name} must be ISO 8601 (2024-05-02T13:45:10Z) or epoch seconds, not {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def check_period(seconds: float) -> int:
+    """CloudWatch's periods: 1, 5, 10, 30 (high-resolution metrics) or a multiple of 60 seconds."""
+    period = int(seconds)
+    if period != seconds or not (period in HIGH_RESOLUTION_PERIODS or period % 60 == 0):
+        raise ActionFailed(f"period must be 1s, 5s, 10s, 30s or a multiple of 60s (CloudWatch periods), not {seconds:g}s")
+    return period
+
+
+def now() -> float:
+    return time.time()
+
+
+def _queries(service: Service, period: int, queries: dict) -> list[dict]:
+    return [{"Id": query_id, "ReturnData": True,
+             "MetricStat": {"Metric": {"Namespace": NAMESPACE, "MetricName": metric, "Dimensions": service.dimensions},
+                            "Period": period, "Stat": stat}}
+            for query_id, (metric, stat) in queries.items()]
+
+
+def _metric_data(client, service: Service, window: Window, queries: dict) -> list[dict]:
+    """One dict per bucket: query id -> value (None where CloudWatch returned no datapoint)."""
+    buckets = [dict.fromkeys(queries) for _ in range(window.count)]
+    request = {"MetricDataQueries": _queries(service, window.period, queries), "ScanBy": "TimestampAscending",
+               "StartTime": datetime.fromtimestamp(window.start, timezone.utc),
+               "EndTime": datetime.fromtimestamp(window.end, timezone.utc)}
+    while True:
+        page = client.get_metric_data(**request)
+        for result in page.get("MetricDataResults", []):
+            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", [])):
+                index = window.bucket_of(stamp.timestamp())
+                if index is not None and value is not None:
+                    buckets[index][result["Id"]] = float(value)
+        if not page.get("NextToken"):
+            return buckets
+        request["NextToken"] = page["NextToken"]
+
+
+def read_metrics(client, service: Service, window: Window) -> list[dict]:
+    """Per bucket: requests, responses by class, latency average/maximum, CPU and memory."""
+    with aws_action(f"read the CloudWatch metrics of {service.name}"):
+        return _metric_data(client, service, window, METRIC_QUERIES)
+
+
+def read_latency_percentiles(client, service: Service, window: Window) -> list[dict]:
+    """Per bucket: latency p50 and p95 (raises AwsActionFailed where CloudWatch cannot give them)."""
+    with aws_action(f"read the RequestLatency percentiles of {service.name}"):
+        return _metric_data(client, service, window, PERCENTILE_QUERIES)
+
+
+@dataclass
+class ErrorLines:
+    """Matching application log lines: a count per bucket and the latest messages (made safe)."""
+
+    counts: list[int]
+    latest: list[str]
+    scanned: int
+    truncated: bool
+
+
+def read_error_lines(client, group: str, window: Window, pattern: str, keep: int, max_events: int) -> ErrorLines:
+    """Count the lines of ``group`` matching ``pattern`` per bucket; keep the latest ``keep`` messages.
+
+    At most ``max_events`` events are read (``truncated`` says when there were more).
+    """
+    counts, found, scanned = [0] * window.count, [], 0
+    request = {"logGroupName": group, "startTime": window.start * 1000, "endTime": window.end * 1000 - 1}
+    if pattern:
+        request["filterPattern"] = pattern
+    more = True
+    with aws_action(f"read the log group {group}"):
+        while more and scanned < max_events:
+            page = client.filter_log_events(**request)
+            events, room = page.get("events", []), max_events - scanned
+            for event in events[:room]:
+                scanned += 1
+                index = window.bucket_of(event["timestamp"] / 1000)
+                if index is not None and log_filter.matches(pattern, event.get("message", "")):
+                    counts[index] += 1
+                    found.append((event["timestamp"], event.get("message", "")))
+            more = bool(page.get("nextToken")) or len(events) > room
+            request["nextToken"] = page.get("nextToken")
+    found.sort(key=lambda item: item[0])
+    latest = [log_filter.safe_line(message) for _, message in found[max(0, len(found) - keep):]] if keep else []
+    return ErrorLines(counts, latest, scanned, more)
