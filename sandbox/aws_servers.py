@@ -51,5 +51,13 @@ def start_apprunner(state: Path, port: int | None, moto_url: str, extra_env: dic
     return _reuse_or_spawn("apprunner", port, argv, env, state)
 
 
+def start_webhook(state: Path, port: int | None) -> int:
+    """The webhook receiver that stands in for the team's chat (messages under notifications/)."""
+    folder = state / "notifications"
+    env = {**os.environ, "PYTHONPATH": str(procs.REPO_ROOT)}
+    return _reuse_or_spawn("webhook", port, lambda p: [sys.executable, "-m", "sandbox.webhook", "--port", str(p),
+                                                        "--dir", str(folder)], env, state)
+
+
 def moto_endpoints(moto_url: str) -> dict[str, str]:
     return {f"AWS_ENDPOINT_URL_{service}": moto_url for service in MOTO_SERVICES}

@@ -68,7 +68,10 @@ def up(args: argparse.Namespace) -> int:
         state, _port_of(previous.get("AWS_ENDPOINT_URL_APPRUNNER")), moto_url, runtime_env,
         args.deploy_seconds, _runtime())
 
+    webhook_port = aws_servers.start_webhook(state, _port_of(previous.get("WEBHOOK_URL")))
+
     values = {**aws_servers.CREDENTIALS, **aws_servers.moto_endpoints(moto_url),
+              "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/hooks/on-call",
               "AWS_ENDPOINT_URL_APPRUNNER": f"http://127.0.0.1:{apprunner_port}",
               "ECR_REPOSITORY": os.environ.get("ECR_REPOSITORY", seed.REPOSITORY),
               "SANDBOX_DIR": str(state), "APP_REPO": str(repo)}
