@@ -3,8 +3,9 @@
 """AWS App Runner behind the small "thing that runs an image" interface.
 
 A compute platform offers: ``describe(service)`` -> normalized dict, ``deploy(service, image)``
--> operation id, ``list_operations(service, limit)``, ``wait(service, operation_id, timeout)``
--> OperationResult, ``ensure_idle(service)``. Modules use only these, so another platform
+-> operation id, ``configure(service, image_configuration)`` -> operation id,
+``list_operations(service, limit)``, ``wait(service, operation_id, timeout)`` -> OperationResult,
+``ensure_idle(service)``. Modules use only these, so another platform
 (ECS) can sit beside this class later.
 """
 from __future__ import annotations
@@ -101,15 +102,34 @@ class AppRunnerPlatform:
 
     def deploy(self, service_arn: str, image_identifier: str) -> str:
         """Point the service at ``image_identifier``, keeping every other setting; the operation id."""
+        def point(image_repository):
+            image_repository["ImageIdentifier"] = image_identifier
+        return self._update_image_repository(service_arn, point, f"to {image_identifier}")
+
+    def configure(self, service_arn: str, image_configuration: dict) -> str:
+        """Set keys of the image configuration (e.g. RuntimeEnvironmentVariables), keeping the image
+        and every other setting; the operation id. A key set to None is removed."""
+        def configure(image_repository):
+            config = image_repository.setdefault("ImageConfiguration", {})
+            for key, value in image_configuration.items():
+                if value is None:
+                    config.pop(key, None)
+                else:
+                    config[key] = value
+        return self._update_image_repository(service_arn, configure,
+                                             "image configuration (" + ", ".join(sorted(image_configuration)) + ")")
+
+    def _update_image_repository(self, service_arn: str, change, what: str) -> str:
+        """Read-modify-write of the service's image repository source; the operation id."""
         service = self._service(service_arn)
         source = copy.deepcopy(service.get("SourceConfiguration") or {})
         if "ImageRepository" not in source:
             raise ActionFailed(f"App Runner service {service_arn} is built from source code, not from an "
                                "image; it cannot be pointed at an image")
         self.ensure_idle(service_arn, service.get("Status"))
-        source["ImageRepository"]["ImageIdentifier"] = image_identifier
+        change(source["ImageRepository"])
         try:
-            with aws_action(f"update App Runner service {service_arn} to {image_identifier}"):
+            with aws_action(f"update App Runner service {service_arn} {what}"):
                 return self.client.update_service(ServiceArn=service_arn, SourceConfiguration=source)["OperationId"]
         except AwsActionFailed as exc:
             if exc.code == "InvalidStateException":

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.lacrei.rollback.plugins.module_utils.env_masking import MASK, is_secret
+
 TOKEN = re.compile(r'([?-]?)(?:"([^"]*)"|(\S+))')
 URL_PASSWORD = re.compile(r"(://[^:/@\s]+):[^@/\s]+@")
-SECRET_VALUE = re.compile(
-    r"(?i)\b(password|passwd|pwd|secret[_a-z]*|token|api[_-]?key|authorization)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)")
+ASSIGNMENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)")
+BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+EXTRA_SECRET_NAMES = ("AUTHORIZATION", "PWD")
 MAX_LINE = 500
 
 
@@ -43,8 +46,17 @@ def matches(pattern: str, message: str) -> bool:
             and (not any_of or any(term in message for term in any_of)))
 
 
+def _mask_assignment(found: re.Match) -> str:
+    name = found[1]
+    if is_secret(name) or name.upper() in EXTRA_SECRET_NAMES:
+        return f"{name}{found[2]}{MASK}"
+    return found[0]
+
+
 def safe_line(message: str, limit: int = MAX_LINE) -> str:
-    """A log line fit for output: passwords in URLs and secret-looking ``key=value`` masked, cut."""
-    line = URL_PASSWORD.sub(r"\1:***@", message.rstrip("\n"))
-    line = SECRET_VALUE.sub(r"\1\2***", line)
+    """A log line fit for output: URL passwords, bearer tokens and ``SECRET_NAME=value`` masked
+    (secret names as in ``env_masking``), cut to ``limit`` characters."""
+    line = URL_PASSWORD.sub(rf"\1:{MASK}@", message.rstrip("\n"))
+    line = BEARER.sub(rf"\1 {MASK}", line)
+    line = ASSIGNMENT.sub(_mask_assignment, line)
     return line if len(line) <= limit else line[:limit - 1] + "…"

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: django_migrations
-short_description: Show Django migrations, or migrate an app forwards or backwards safely
+short_description: Migrate a Django app forwards or backwards safely
 version_added: 0.1.0
 description:
-  - O(state=info) lists every app's migrations and whether each is applied (like
-    C(manage.py showmigrations)), changing nothing.
-  - O(state=migrated) computes the plan with Django's own C(MigrationExecutor) B(before) touching
-    anything, then runs C(manage.py migrate). A backward plan that would cross an irreversible
+  - Computes the plan with Django's own C(MigrationExecutor) B(before) touching
+    anything, then runs C(manage.py migrate) when there is something to do. A backward plan that would cross an irreversible
     operation (C(RunPython) without C(reverse_code), C(RunSQL) without C(reverse_sql), any
     operation with C(reversible = False)) is refused with nothing unapplied, naming the migration
     and the operation; restore a backup taken before that migration instead.
   - The project runs with its own interpreter and settings; the module reads the migration
     state by running a small read-only helper through C(manage.py shell).
+  - To only show which migrations are applied, use M(lacrei.rollback.django_migrations_info).
 options:
   project_path:
     description: Folder of the project checkout (holds C(manage.py)).
@@ -42,8 +41,7 @@ options:
     default: default
   app:
     description:
-      - App label to migrate or show. Without it O(state=migrated) applies every unapplied
-        migration of every app.
+      - App label to migrate. Without it every unapplied migration of every app is applied.
     type: str
   target:
     description:
@@ -51,11 +49,6 @@ options:
         or C(zero) to unapply all of the app's migrations. Default is the app's latest.
       - Requires O(app).
     type: str
-  state:
-    description: C(info) reads; C(migrated) makes the database match O(app)/O(target).
-    type: str
-    choices: [info, migrated]
-    default: migrated
 notes:
   - Check mode computes and returns the plan without touching the database.
   - C(changed) is true exactly when migrations were applied or unapplied.
@@ -64,13 +57,11 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Show the migrations of professionals
+- name: Apply every pending migration
   lacrei.rollback.django_migrations:
     project_path: /srv/consultas
     environment:
       DATABASE_URL: "{{ database_url }}"
-    app: professionals
-    state: info
 
 - name: Roll professionals back to 0001_initial (refused if an irreversible step is in the way)
   lacrei.rollback.django_migrations:
@@ -98,7 +89,7 @@ migrations:
 plan:
   description:
     - Migrations to apply or unapply, in order, with their operations and reversibility.
-  returned: when state=migrated
+  returned: always
   type: list
   elements: dict
   sample:
@@ -109,13 +100,13 @@ plan:
       operations: [{"type": "RunPython", "description": "Raw Python operation", "reversible": false}]
 applied:
   description: C(app.name) of the migrations applied (would be, in check mode).
-  returned: when state=migrated
+  returned: always
   type: list
   elements: str
   sample: ["professionals.0002_specialty"]
 unapplied:
   description: C(app.name) of the migrations unapplied (would be, in check mode).
-  returned: when state=migrated
+  returned: always
   type: list
   elements: str
   sample: ["professionals.0003_backfill"]
@@ -202,24 +193,16 @@ def predicted(migrations: dict, plan: list) -> dict:
     return after
 
 
-def show_info(module, project: DjangoProject) -> dict:
-    return dict(changed=False, **project.probe("info", app=module.params["app"]))
-
-
-STATES = {"info": show_info, "migrated": ensure_migrated}
-
-
 def main():
     argument_spec = dict(
         DJANGO_PROJECT_SPEC,
         app=dict(type="str"),
         target=dict(type="str"),
-        state=dict(type="str", choices=list(STATES), default="migrated"),
     )
     module = AnsibleModule(argument_spec=argument_spec, required_by={"target": "app"}, supports_check_mode=True)
     with fail_on_error(module):
         project = DjangoProject(module, module.params)
-        module.exit_json(**STATES[module.params["state"]](module, project))
+        module.exit_json(**ensure_migrated(module, project))
 
 
 if __name__ == "__main__":

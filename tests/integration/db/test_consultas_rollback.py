@@ -28,7 +28,7 @@ def test_runbook_section_2_on_the_sample_api(run_module, consultas, app_server, 
 
     assert run_module("django_migrations", consultas)["changed"]
     seed_data.seed(app_server, rows=400, dbname=fresh_db)
-    info = run_module("django_migrations", dict(consultas, app="professionals", state="info"))
+    info = run_module("django_migrations_info", dict(consultas, app="professionals"))
     assert [m["name"] for m in info["migrations"]["professionals"]][-2:] == ["0004_normalize_emails",
                                                                              "0005_council_registration_index"]
 

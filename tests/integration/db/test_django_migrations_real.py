@@ -18,6 +18,10 @@ def migrate(run_module, project, check_mode=False, diff=False, **options):
     return run_module(MODULE, dict(project, **options), check_mode=check_mode, diff=diff)
 
 
+def show(run_module, project, check_mode=False, **options):
+    return run_module("django_migrations_info", dict(project, **options), check_mode=check_mode)
+
+
 def recorded(server, database) -> list:
     return [f"{app}.{name}" for app, name in query(
         server, "SELECT app, name FROM django_migrations WHERE app IN ('clinic', 'notes') ORDER BY id", dbname=database)]
@@ -35,7 +39,7 @@ def migrated(run_module, miniproj, app_server, fresh_db):
 
 
 def test_info_then_forward_then_idempotent(run_module, miniproj, app_server, fresh_db):
-    info = migrate(run_module, miniproj, state="info")
+    info = show(run_module, miniproj, check_mode=True)
     assert info["changed"] is False
     assert [m["applied"] for m in info["migrations"]["clinic"]] == [False] * 4
 
@@ -88,7 +92,7 @@ def test_zero_on_a_reversible_app(run_module, migrated, app_server, fresh_db):
 
 
 def test_info_of_one_app(run_module, migrated):
-    result = migrate(run_module, migrated, app="notes", state="info")
+    result = show(run_module, migrated, app="notes")
 
     assert result["migrations"] == {"notes": [{"name": "0001_initial", "applied": True},
                                               {"name": "0002_note_body", "applied": True}]}

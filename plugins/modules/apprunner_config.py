@@ -1,0 +1,360 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: apprunner_config
+short_description: Set or restore an App Runner service's environment variables and secrets
+description:
+  - Sets the service's C(RuntimeEnvironmentVariables) and C(RuntimeEnvironmentSecrets) by a
+    read-modify-write of its source configuration; the image and every other setting stay.
+  - The target comes from exactly one of O(environment_variables) (with O(environment_secrets)),
+    O(from_snapshot) (a snapshot saved by M(lacrei.rollback.config_snapshot) or by this module),
+    or O(from_git) (an environment file at a commit of the application repository).
+  - Before changing anything it saves the running configuration as a snapshot (SSM Parameter Store,
+    see M(lacrei.rollback.config_snapshot)), so the configuration before the change is always one
+    O(from_snapshot=previous) away. Restores record the snapshot as rolled back from, so
+    C(previous) never brings that configuration back.
+  - Idempotent; waits for the operation and fails unless it ends C(SUCCEEDED) (C(ROLLBACK_SUCCEEDED)
+    is a failure). Refuses, changing nothing, while the service runs another operation.
+  - Values of variables whose names match O(secret_patterns) never appear in results or diffs.
+version_added: "0.1.0"
+options:
+  service_arn:
+    description: ARN of the App Runner service.
+    type: str
+    required: true
+    aliases: [arn]
+  environment_variables:
+    description:
+      - The variables to set (name -> value). With O(purge=true) they are the whole set.
+      - Values of secret-named variables are hidden from the task result, but they pass through
+        task arguments; prefer O(environment_secrets) (references) for real secrets.
+    type: dict
+  environment_secrets:
+    description:
+      - Secret references to set (name -> Secrets Manager secret or SSM parameter ARN). Left as
+        they are when omitted.
+    type: dict
+  purge:
+    description:
+      - Remove variables (and, when O(environment_secrets) is given, secrets) not in the target.
+      - With O(from_git), secret-named variables running now are always kept.
+    type: bool
+    default: true
+  from_snapshot:
+    description: Restore the variables and secrets of this snapshot - a number, C(latest) or C(previous).
+    type: str
+  from_git:
+    description:
+      - Restore the variables of an environment file at a commit of a local git checkout. Secret
+        references stay as they are, and so do secret-named variables (a file in git holds no real
+        secret; its secret-named entries are ignored).
+      - Refused, changing nothing, when a required variable is missing, empty or a placeholder.
+    type: dict
+    suboptions:
+      repo_path:
+        description: Path of the checkout.
+        type: path
+        required: true
+      ref:
+        description: Commit, tag or branch to read the file at.
+        type: str
+        required: true
+      path:
+        description: The file's path in the repository.
+        type: str
+        default: .env.example
+      required_variables:
+        description: Names that must have real values (default every non-secret variable of the file).
+        type: list
+        elements: str
+  snapshot:
+    description: Save the running configuration as a snapshot before changing it.
+    type: bool
+    default: true
+  snapshot_reason:
+    description: Why the change is made, stored with the snapshot.
+    type: str
+  secret_patterns:
+    description: Shell-style patterns (case-insensitive) of secret variable names.
+    type: list
+    elements: str
+    default: ['*SECRET*', '*PASSWORD*', '*PASSWD*', '*TOKEN*', '*KEY*', '*CREDENTIAL*', '*PRIVATE*', DATABASE_URL]
+  wait:
+    description: Wait for the operation to end.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for the operation; on timeout it goes on in App Runner.
+    type: int
+    default: 900
+extends_documentation_fragment:
+  - lacrei.rollback.aws
+notes:
+  - Supports check mode (predicts the change and resolves the source; no snapshot, no update) and
+    diff mode (variables as C(NAME=value) lines, secret values masked; secret references by name
+    and ARN).
+author:
+  - Lacrei Saúde (@lacrei-saude)
+"""
+
+EXAMPLES = r"""
+- name: Restore the configuration before the last change
+  lacrei.rollback.apprunner_config:
+    service_arn: "{{ service_arn }}"
+    from_snapshot: previous
+  diff: true
+
+- name: Restore the variables of .env.example as of a commit
+  lacrei.rollback.apprunner_config:
+    service_arn: "{{ service_arn }}"
+    from_git:
+      repo_path: "{{ app_repo_path }}"
+      ref: 4f2c1ab
+      path: .env.example
+
+- name: Turn a feature off (the configuration before is snapshotted first)
+  lacrei.rollback.apprunner_config:
+    service_arn: "{{ service_arn }}"
+    environment_variables:
+      FEATURE_APPOINTMENTS: "off"
+    purge: false
+    snapshot_reason: "incident 42: appointments off"
+"""
+
+RETURN = r"""
+service_name:
+  description: The App Runner service name.
+  returned: always
+  type: str
+  sample: lacrei-saude-backend
+source:
+  description: Where the target came from (C(arguments), C(snapshot) with its version, C(git) with the commit).
+  returned: always
+  type: dict
+  sample: {kind: snapshot, version: 3, resolution: "snapshot 3 is the newest configuration that differs ..."}
+variable_changes:
+  description: Names of the variables added, removed and changed (predicted in check mode).
+  returned: always
+  type: dict
+  sample: {added: [], removed: [], changed: [FEATURE_APPOINTMENTS]}
+secret_changes:
+  description: Names of the secret references added, removed and changed.
+  returned: always
+  type: dict
+  sample: {added: [], removed: [], changed: []}
+environment_variables:
+  description: The variables configured at the end (the prediction in check mode), secret values masked.
+  returned: always
+  type: dict
+  sample: {FEATURE_APPOINTMENTS: "on", DJANGO_SECRET_KEY: "********"}
+environment_secret_names:
+  description: Names of the secret references configured at the end.
+  returned: always
+  type: list
+  elements: str
+  sample: [DATABASE_URL]
+snapshot:
+  description: The snapshot of the configuration before the change (null when none was taken).
+  returned: always
+  type: dict
+  sample: {version: 5, name: /lacrei-rollback/lacrei-saude-backend/config/5, trigger: before-config-rollback}
+operation_id:
+  description: Id of the App Runner operation started (null when none was).
+  returned: always
+  type: str
+  sample: 0f3c0a1e5d2b4c6e8a9b
+status:
+  description: End status of the operation, C(IN_PROGRESS) with O(wait=false), null when none was started.
+  returned: always
+  type: str
+  sample: SUCCEEDED
+deployment_seconds:
+  description: How long the operation took according to App Runner (null when not waited for).
+  returned: always
+  type: float
+  sample: 41.5
+"""
+
+import getpass
+
+from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
+from ansible_collections.lacrei.rollback.plugins.module_utils import env_file
+from ansible_collections.lacrei.rollback.plugins.module_utils import env_masking as masking
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner_poller import WaitTimeout
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.git import GitRepo
+
+ARGUMENT_SPEC = dict(
+    service_arn=dict(type="str", required=True, aliases=["arn"]),
+    environment_variables=dict(type="dict"),
+    environment_secrets=dict(type="dict"),
+    purge=dict(type="bool", default=True),
+    from_snapshot=dict(type="str"),
+    from_git=dict(type="dict", options=dict(
+        repo_path=dict(type="path", required=True),
+        ref=dict(type="str", required=True),
+        path=dict(type="str", default=".env.example"),
+        required_variables=dict(type="list", elements="str"),
+    )),
+    snapshot=dict(type="bool", default=True),
+    snapshot_reason=dict(type="str"),
+    secret_patterns=dict(type="list", elements="str", default=list(masking.DEFAULT_SECRET_PATTERNS)),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=900),
+)
+MODULE_RULES = dict(
+    mutually_exclusive=[["environment_variables", "from_snapshot", "from_git"],
+                        ["environment_secrets", "from_snapshot", "from_git"]],
+    required_one_of=[["environment_variables", "environment_secrets", "from_snapshot", "from_git"]],
+)
+
+
+def merged(current: dict, given: dict | None, purge: bool) -> dict:
+    if given is None:
+        return dict(current)
+    given = {name: str(value) for name, value in given.items()}
+    return given if purge else {**current, **given}
+
+
+def from_arguments(params: dict, current: dict) -> tuple[dict, dict]:
+    target = {"environment_variables": merged(current["environment_variables"], params["environment_variables"],
+                                              params["purge"]),
+              "environment_secrets": merged(current["environment_secrets"], params["environment_secrets"],
+                                            params["purge"])}
+    return target, {"kind": "arguments"}
+
+
+def from_snapshot(params: dict, current: dict, store) -> tuple[dict, dict]:
+    snapshots = store.list()
+    found, why = snaps.pick(store, snapshots, params["from_snapshot"].strip(), current)
+    return found.environment, {"kind": "snapshot", "version": found.version, "taken_at": found.taken_at,
+                               "reason": found.reason, "resolution": why}
+
+
+def from_git(module, current: dict) -> tuple[dict, dict]:
+    spec, patterns = module.params["from_git"], module.params["secret_patterns"]
+    repo = GitRepo(module, spec["repo_path"])
+    repo.ensure_repository()
+    source = f"{spec['path']} at {spec['ref']} in {spec['repo_path']}"
+    parsed = env_file.parse(repo.show_file(spec["ref"], spec["path"]), source)
+    plain = {name: value for name, value in parsed.items() if not masking.is_secret(name, patterns)}
+    variables = env_file.require_usable(plain, source, spec["required_variables"])
+    running = current["environment_variables"]
+    kept = {n: v for n, v in running.items() if masking.is_secret(n, patterns) or not module.params["purge"]}
+    target = {"environment_variables": {**kept, **variables}, "environment_secrets": dict(current["environment_secrets"])}
+    return target, {"kind": "git", "ref": spec["ref"], "commit": repo.resolve(spec["ref"]), "path": spec["path"],
+                    "ignored_secret_names": sorted(set(parsed) - set(plain))}
+
+
+def desired(module, current: dict, store) -> tuple[dict, dict]:
+    params = module.params
+    if params["from_snapshot"]:
+        return from_snapshot(params, current, store)
+    if params["from_git"]:
+        return from_git(module, current)
+    return from_arguments(params, current)
+
+
+def diff_lines(env: dict, patterns, changed_secret_names=()) -> str:
+    lines = [f"{name}={value}{' (changed)' if name in changed_secret_names else ''}"
+             for name, value in masking.masked(env["environment_variables"], patterns).items()]
+    lines += [f"secret {name} -> {arn}" for name, arn in sorted(env["environment_secrets"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def diff_of(before: dict, after: dict, changes: dict, patterns, service: str) -> dict:
+    masked_changed = [n for n in changes["changed"] if masking.is_secret(n, patterns)]
+    return {"before": diff_lines(before, patterns), "after": diff_lines(after, patterns, masked_changed),
+            "before_header": f"{service} (running)", "after_header": f"{service} (target)"}
+
+
+def rollback_marks(source: dict) -> dict:
+    if source["kind"] == "snapshot":
+        return {"trigger": "before-config-rollback", "rolled_back_from": True, "restored_to": {"version": source["version"]},
+                "reason": f"before restoring configuration snapshot {source['version']}"}
+    if source["kind"] == "git":
+        return {"trigger": "before-config-rollback", "rolled_back_from": True,
+                "restored_to": {k: source[k] for k in ("ref", "commit", "path")},
+                "reason": f"before restoring {source['path']} at {source['ref']}"}
+    return {"trigger": "before-config-change", "rolled_back_from": False, "restored_to": None,
+            "reason": "before a configuration change"}
+
+
+def save_snapshot(module, store, current: dict, source: dict):
+    marks = rollback_marks(source)
+    if module.params["snapshot_reason"]:
+        marks["reason"] = module.params["snapshot_reason"]
+    return store.save(current, marks["trigger"], marks["reason"], marks["rolled_back_from"], marks["restored_to"],
+                      taken_by=getpass.getuser())
+
+
+def image_configuration(target: dict) -> dict:
+    """The keys to write; empty maps are removed rather than sent empty."""
+    return {"RuntimeEnvironmentVariables": target["environment_variables"] or None,
+            "RuntimeEnvironmentSecrets": target["environment_secrets"] or None}
+
+
+def apply(module, platform, target: dict, result: dict) -> dict:
+    params = module.params
+    arn = params["service_arn"]
+    result.update(changed=True, operation_id=platform.configure(arn, image_configuration(target)), status="IN_PROGRESS")
+    if not params["wait"]:
+        return result
+    try:
+        outcome = platform.wait(arn, result["operation_id"], params["wait_timeout"])
+    except WaitTimeout as exc:
+        exc.details.update(result)
+        raise
+    result.update(status=outcome.status, deployment_seconds=outcome.duration_seconds)
+    if not outcome.succeeded:
+        now = platform.describe(arn)
+        raise ActionFailed(
+            f"Configuration change of App Runner service {arn} ended {outcome.status} (operation "
+            f"{result['operation_id']}); the service now has variables {', '.join(now['environment_variable_names'])}. "
+            f"The configuration before this run is snapshot {(result['snapshot'] or {}).get('version')}. "
+            "Check the service's deployment and application logs before trying again.",
+            **dict(result, changed=outcome.status != "ROLLBACK_SUCCEEDED"))
+    return result
+
+
+def configure(module, platform, ssm) -> dict:
+    params, patterns = module.params, module.params["secret_patterns"]
+    current = platform.describe(params["service_arn"], include_env_values=True)
+    store = snaps.SnapshotStore(ssm, current["service_name"])
+    before = snaps.environment_of(current)
+    module.no_log_values.update(masking.secret_values(before["environment_variables"], patterns))
+    target, source = desired(module, current, store)
+    module.no_log_values.update(masking.secret_values(target["environment_variables"], patterns))
+    changes = masking.env_changes(before["environment_variables"], target["environment_variables"])
+    secret_changes = masking.env_changes(before["environment_secrets"], target["environment_secrets"])
+    result = dict(changed=False, service_name=current["service_name"], source=source, variable_changes=changes,
+                  secret_changes=secret_changes, snapshot=None, operation_id=None, status=None, deployment_seconds=None,
+                  environment_variables=masking.masked(target["environment_variables"], patterns),
+                  environment_secret_names=sorted(target["environment_secrets"]))
+    if module._diff:
+        result["diff"] = diff_of(before, target, changes, patterns, current["service_name"])
+    if not (masking.has_changes(changes) or masking.has_changes(secret_changes)):
+        return dict(result, environment_variables=masking.masked(before["environment_variables"], patterns))
+    platform.ensure_idle(params["service_arn"], current["status"])
+    if module.check_mode:
+        return dict(result, changed=True)
+    if params["snapshot"]:
+        result["snapshot"] = save_snapshot(module, store, current, source).summary(patterns)
+    return apply(module, platform, target, result)
+
+
+def main():
+    module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
+    with fail_on_error(module):
+        result = configure(module, AppRunnerPlatform(aws_client("apprunner", module.params)),
+                           aws_client("ssm", module.params, primary=False))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

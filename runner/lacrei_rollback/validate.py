@@ -1,0 +1,133 @@
+"""Argument checks, run before any playbook starts. Each returns the normalised value."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from lacrei_rollback.errors import InvalidArgument
+
+_HEX = re.compile(r"[0-9a-f]{7,40}")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MIGRATION = re.compile(r"zero|[0-9]{4}(_[A-Za-z0-9_]*)?")
+_SAFE_TEXT = re.compile(r"[^\x00-\x1f\x7f]+")
+_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@^~-]*")
+
+
+def git_sha(name: str, value: object) -> str:
+    """A commit SHA (7-40 hex digits), lower-cased."""
+    text = text_value(name, value).lower()
+    if not _HEX.fullmatch(text):
+        raise InvalidArgument(f"{name} must be a git SHA of 7 to 40 hex digits, got {value!r}")
+    return text
+
+
+def text_value(name: str, value: object) -> str:
+    """A non-empty single-line string."""
+    if not isinstance(value, str) or not _SAFE_TEXT.fullmatch(value):
+        raise InvalidArgument(f"{name} must be a non-empty single-line string, got {value!r}")
+    return value
+
+
+def identifier(name: str, value: object) -> str:
+    """A Django app label (a Python identifier)."""
+    text = text_value(name, value)
+    if not _IDENTIFIER.fullmatch(text):
+        raise InvalidArgument(f"{name} must be an app label such as 'consultas', got {value!r}")
+    return text
+
+
+def migration_name(name: str, value: object) -> str:
+    """A Django migration name ('0003_add_field', '0003') or 'zero'."""
+    text = text_value(name, value)
+    if not _MIGRATION.fullmatch(text):
+        raise InvalidArgument(f"{name} must be a migration name such as '0003_add_field' or 'zero', got {value!r}")
+    return text
+
+
+def git_ref(name: str, value: object) -> str:
+    """A git ref or SHA (branch, tag, SHA, HEAD~1)."""
+    text = text_value(name, value)
+    if not _REF.fullmatch(text) or ".." in text:
+        raise InvalidArgument(f"{name} must be a git ref or SHA, got {value!r}")
+    return text
+
+
+def choice(name: str, value: object, choices: Iterable[str]) -> str:
+    allowed = tuple(choices)
+    if value not in allowed:
+        raise InvalidArgument(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return str(value)
+
+
+def positive_int(name: str, value: object, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgument(f"{name} must be a positive integer, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise InvalidArgument(f"{name} must be at most {maximum}, got {value!r}")
+    return value
+
+
+def flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgument(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def path_value(name: str, value: object) -> str:
+    """A file path (str or os.PathLike), returned as an absolute string."""
+    if isinstance(value, Path):
+        value = str(value)
+    return str(Path(text_value(name, value)).expanduser().absolute())
+
+
+def exactly_one(**named: object) -> str:
+    """The name of the one argument that is set; refuses none or several."""
+    given = [name for name, value in named.items() if value is not None]
+    if len(given) != 1:
+        names = " or ".join(named)
+        raise InvalidArgument(f"give exactly one of {names} (got {', '.join(given) or 'none'})")
+    return given[0]
+
+
+def optional(check, name: str, value: object, *args):
+    """Apply ``check`` unless value is None."""
+    return None if value is None else check(name, value, *args)
+
+
+_RELEASE = re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+|[0-9a-f]{7,40}")
+
+
+def release(name: str, value: object) -> str:
+    """A release: a version tag (v1.2.0) or a git SHA (7-40 hex)."""
+    text = text_value(name, value)
+    if not _RELEASE.fullmatch(text):
+        raise InvalidArgument(f"{name} must be a version tag such as v1.2.0 or a git SHA, got {value!r}")
+    return text
+
+
+_DURATION = re.compile(r"[1-9][0-9]*[smh]")
+
+
+def duration(name: str, value: object) -> str:
+    """A duration such as 30s, 10m or 1h."""
+    text = text_value(name, value)
+    if not _DURATION.fullmatch(text):
+        raise InvalidArgument(f"{name} must be a duration such as 30s, 10m or 1h, got {value!r}")
+    return text
+
+
+def timestamp(name: str, value: object) -> str:
+    """A point in time: an aware datetime, an ISO 8601 string or epoch seconds; returned as ISO 8601."""
+    from datetime import datetime
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidArgument(f"{name} must be ISO 8601 (2024-05-02T13:30:00Z) or epoch seconds, got {value!r}") from None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidArgument(f"{name} must carry a time zone (ISO 8601 with Z or an offset), got {value!r}")
+    return value.isoformat()

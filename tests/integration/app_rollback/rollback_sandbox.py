@@ -1,0 +1,142 @@
+"""A private sandbox (`python -m sandbox up` in a temp SANDBOX_DIR) and the ways the app-rollback
+tests look at it: ansible-playbook runs, boto3 for the real state, HTTP for the service URL."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import yaml
+
+from sandbox import envfile
+
+REPO = Path(__file__).resolve().parents[3]
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+PLAYBOOK_TIMEOUT = 180
+
+
+@dataclass
+class Run:
+    rc: int
+    out: str
+
+    def recap(self, host: str) -> dict:
+        """PLAY RECAP counters of ``host`` ({"ok": 5, "changed": 1, ...})."""
+        line = next(line for line in self.out.splitlines() if line.startswith(host + " ") and "ok=" in line)
+        return {key: int(value) for key, value in (pair.split("=") for pair in line.split(":", 1)[1].split())}
+
+
+class Sandbox:
+    def __init__(self, state: Path):
+        self.state = state
+        self.env = envfile.read(state / "env")
+        self.arn = self.env["APPRUNNER_SERVICE_ARN"]
+        self.session = boto3.session.Session(aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+                                             aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+                                             region_name=self.env["AWS_REGION"])
+        self.apprunner = self.session.client("apprunner", endpoint_url=self.env["AWS_ENDPOINT_URL_APPRUNNER"])
+        self.ecr = self.session.client("ecr", endpoint_url=self.env["AWS_ENDPOINT_URL_ECR"])
+
+    # -- commands ---------------------------------------------------------------------------
+    @classmethod
+    def up(cls, state: Path) -> "Sandbox":
+        subprocess.run([sys.executable, "-m", "sandbox", "up", "--deploy-seconds", "1", "--rows", "50"],
+                       cwd=REPO, env=cls.process_env(state), check=True, capture_output=True, timeout=180)
+        return cls(state)
+
+    @classmethod
+    def down(cls, state: Path) -> None:
+        subprocess.run([sys.executable, "-m", "sandbox", "down"], cwd=REPO, env=cls.process_env(state),
+                       check=False, capture_output=True, timeout=120)
+
+    @staticmethod
+    def process_env(state: Path) -> dict:
+        """This process's environment without AWS settings: playbooks get them from the inventory."""
+        env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+        env.update(SANDBOX_DIR=str(state), SANDBOX_DEPLOY_SECONDS="1", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONPATH=str(REPO))
+        return env
+
+    def playbook(self, name: str, *args: str, inventory: Path | None = None) -> Run:
+        """ansible-playbook from the repo root; ansible.cfg's inventory (the sandbox) unless given."""
+        argv = [ANSIBLE_PLAYBOOK, f"playbooks/{name}", *args]
+        if inventory:
+            argv[1:1] = ["-i", str(inventory)]
+        done = subprocess.run(argv, cwd=REPO, env=self.process_env(self.state), capture_output=True, text=True,
+                              timeout=PLAYBOOK_TIMEOUT, check=False)
+        return Run(done.returncode, done.stdout + done.stderr)
+
+    def write_inventory(self, folder: Path, hosts: dict) -> Path:
+        """The sandbox inventory (its group_vars as they are), with ``hosts`` as extra services or overrides."""
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(REPO / "inventories" / "sandbox" / "group_vars", folder / "group_vars")
+        common = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+        all_hosts = {self.env["APPRUNNER_SERVICE_NAME"]: {}, **hosts}
+        inventory = {"app_services": {"hosts": {name: dict(common, **extra) for name, extra in all_hosts.items()}}}
+        (folder / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+        return folder
+
+    # -- the real state ---------------------------------------------------------------------
+    def sha(self, version: str) -> str:
+        return self.env["RELEASE_" + version.upper().replace(".", "_") + "_SHA"]
+
+    def image(self, version: str) -> str:
+        return f"{self.env['ECR_REPOSITORY_URI']}:{self.sha(version)}"
+
+    def service(self, arn: str | None = None) -> dict:
+        return self.apprunner.describe_service(ServiceArn=arn or self.arn)["Service"]
+
+    def running(self, arn: str | None = None) -> str:
+        return self.service(arn)["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"]
+
+    def operations(self, arn: str | None = None) -> list:
+        return self.apprunner.list_operations(ServiceArn=arn or self.arn, MaxResults=20)["OperationSummaryList"]
+
+    def settle(self, arn: str | None = None, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while (service := self.service(arn))["Status"] == "OPERATION_IN_PROGRESS":
+            assert time.monotonic() < deadline, "service still OPERATION_IN_PROGRESS"
+            time.sleep(0.2)
+        return service
+
+    def pipeline_deploy(self, version: str, arn: str | None = None) -> str:
+        """UpdateService to a release as the team's pipeline does; the final operation status."""
+        arn = arn or self.arn
+        source = self.service(arn)["SourceConfiguration"]
+        image = dict(source["ImageRepository"], ImageIdentifier=self.image(version))
+        operation = self.apprunner.update_service(ServiceArn=arn, SourceConfiguration={"ImageRepository": image})
+        self.settle(arn)
+        return next(op["Status"] for op in self.operations(arn) if op["Id"] == operation["OperationId"])
+
+    def faults(self, **body) -> dict:
+        return self._post(f"{self.env['AWS_ENDPOINT_URL_APPRUNNER']}/_emulator/faults", body)
+
+    def emulator_state(self) -> dict:
+        with urllib.request.urlopen(f"{self.env['AWS_ENDPOINT_URL_APPRUNNER']}/_emulator/state", timeout=10) as answer:
+            return json.loads(answer.read())
+
+    def audit(self) -> list:
+        path = self.state / "audit.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def get(self, path: str, base: str | None = None) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen((base or self.env["SERVICE_URL"]) + path, timeout=10) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    @staticmethod
+    def _post(url: str, body: dict) -> dict:
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read() or b"{}")

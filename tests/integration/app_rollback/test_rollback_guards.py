@@ -1,0 +1,148 @@
+"""What stops a rollback before it changes anything, what a failed one says, what survives
+throttling and 500s, the production gate, --check, and a fleet of two services in one run."""
+from __future__ import annotations
+
+import pytest
+
+from sandbox import images
+
+HOST = "lacrei-saude-backend"
+
+
+@pytest.fixture(scope="module")
+def box(sandbox):
+    """The sandbox plus an image whose SHA tag shares its first 8 characters with v1.1.0's."""
+    twin = sandbox.sha("v1.1.0")[:8] + "0" * 32
+    images.push_release_images(sandbox.ecr, sandbox.env["ECR_REPOSITORY"], {"twin": twin})
+    return sandbox
+
+
+@pytest.mark.parametrize("sha, message", [
+    ("0123456789abcdef", "No image in ECR repository lacrei-saude-backend is tagged with a git SHA starting with"),
+    ("not-a-sha!", "Malformed git SHA"),
+    ("AMBIGUOUS", "is ambiguous in ECR repository lacrei-saude-backend"),
+])
+def test_bad_sha_fails_before_any_change(box, sha, message):
+    sha = box.sha("v1.1.0")[:7] if sha == "AMBIGUOUS" else sha
+    before = box.operations()
+    run = box.playbook("rollback_app.yml", "-e", f"sha={sha}")
+    assert run.rc != 0 and message in run.out
+    if "No image" in message:
+        assert "newest tags: " in run.out and box.sha("v1.4.0") in run.out
+    assert box.operations() == before
+    assert box.audit()[-1]["result"] == "refused"
+
+
+def test_update_while_a_deployment_runs_is_refused(box):
+    box.faults(deploy_seconds=6)
+    try:
+        source = box.service()["SourceConfiguration"]["ImageRepository"]
+        box.apprunner.update_service(ServiceArn=box.arn, SourceConfiguration={
+            "ImageRepository": dict(source, ImageIdentifier=box.image("v1.1.0"))})
+        started = box.operations()[0]
+        run = box.playbook("rollback_app.yml", "-e", f"sha={box.sha('v1.0.0')}")
+    finally:
+        box.faults(deploy_seconds=1)
+    assert run.rc != 0
+    assert "is OPERATION_IN_PROGRESS, busy with UPDATE_SERVICE operation " + started["Id"] in run.out
+    assert "started at " + started["StartedAt"].isoformat()[:19] in run.out
+    box.settle()
+    assert [op["Id"] for op in box.operations()][:1] == [started["Id"]]
+    assert box.running() == box.image("v1.1.0")
+
+
+def test_a_release_app_runner_rolls_back_fails_the_play(box):
+    run = box.playbook("rollback_app.yml", "-e", f"sha={box.sha('v1.4.0')}")
+    assert run.rc != 0
+    assert "ended ROLLBACK_SUCCEEDED" in run.out
+    assert f"{box.image('v1.1.0')} is serving now" in run.out
+    assert box.running() == box.image("v1.1.0")
+    assert box.operations()[0]["Status"] == "ROLLBACK_SUCCEEDED"
+    line = box.audit()[-1]
+    assert line["result"] == "failed" and line["deploy_status"] == "ROLLBACK_SUCCEEDED"
+    assert line["operation_id"] == box.operations()[0]["Id"]
+
+
+def test_throttling_and_500s_are_retried_with_confirmation(box):
+    box.faults(throttle=2, internal_error=2)
+    run = box.playbook("rollback_app.yml", "-e", f"sha={box.sha('v1.2.0')}",
+                       "-e", "lacrei_require_confirmation=true", "-e", f"confirm={HOST}")
+    assert run.rc == 0, run.out
+    faults = box.emulator_state()["faults"]
+    assert (faults["throttle"], faults["internal_error"]) == (0, 0)
+    assert box.running() == box.image("v1.2.0")
+    assert box.get("/api/appointments/")[0] == 200
+
+
+def test_check_mode_reports_and_changes_nothing_even_unconfirmed(box):
+    before = box.operations()
+    run = box.playbook("rollback_app.yml", "--check", "--diff", "-e", f"sha={box.sha('v1.0.0')}",
+                       "-e", "lacrei_require_confirmation=true")
+    assert run.rc == 0, run.out
+    assert "would deploy" in run.out and box.image("v1.0.0") in run.out
+    assert run.recap(HOST)["changed"] == 1
+    assert box.operations() == before and box.running() == box.image("v1.2.0")
+    assert box.audit()[-1]["check_mode"] is True
+
+
+def test_production_gate_refuses_before_any_aws_call(box):
+    box.faults(throttle=1)  # consumed by the first App Runner call, if any were made
+    try:
+        run = box.playbook("rollback_app.yml", "-e", f"sha={box.sha('v1.0.0')}",
+                           "-e", "lacrei_require_confirmation=true", "-e", "confirm=some-other-service")
+        untouched = box.emulator_state()["faults"]["throttle"]
+    finally:
+        box.faults(throttle=0)
+    assert run.rc != 0 and f"Run again with -e confirm={HOST}" in run.out
+    assert untouched == 1
+    line = box.audit()[-1]
+    assert line["result"] == "refused" and "aws_caller_arn" not in line["who"] and "from_image" not in line
+    assert box.running() == box.image("v1.2.0")
+
+
+def test_inventory_placeholders_are_refused(box):
+    inventory = box.write_inventory(box.state / "inventory-placeholder",
+                                    {HOST: {"service_url": "https://REPLACE_ME.us-east-1.awsapprunner.com"}})
+    run = box.playbook("rollback_app.yml", "-e", "target=previous", inventory=inventory)
+    assert run.rc != 0 and "REPLACE_ME placeholders in service_url" in run.out
+
+
+def test_a_fleet_rolls_back_in_one_run_each_on_its_own(box):
+    second = create_second_service(box, "lacrei-saude-backend-2", "v1.1.0")
+    assert box.pipeline_deploy("v1.3.0", second["ServiceArn"]) == "SUCCEEDED"
+    assert box.pipeline_deploy("v1.3.0") == "SUCCEEDED"
+    url = box.service(second["ServiceArn"])["ServiceUrl"]
+    second_url = url if "://" in url else "http://" + url
+    inventory = box.write_inventory(box.state / "inventory-fleet", {
+        "lacrei-saude-backend-2": {"service_arn": second["ServiceArn"], "service_url": second_url}})
+
+    run = box.playbook("rollback_app.yml", "-e", "target=previous", "--forks", "2", inventory=inventory)
+
+    assert run.rc == 0, run.out
+    assert box.running() == box.image("v1.2.0")
+    assert box.running(second["ServiceArn"]) == box.image("v1.1.0")  # v1.2.0 never ran there
+    assert box.get("/api/appointments/", base=second_url)[0] == 200
+    lines = {line["service"]: line for line in box.audit()[-2:]}
+    assert set(lines) == {HOST, "lacrei-saude-backend-2"}
+    assert all(line["result"] == "ok" for line in lines.values())
+
+
+def create_second_service(box, name: str, version: str) -> dict:
+    main = box.service()
+    source = main["SourceConfiguration"]
+    image = dict(source["ImageRepository"], ImageIdentifier=box.image(version))
+    created = box.apprunner.create_service(
+        ServiceName=name, HealthCheckConfiguration=main["HealthCheckConfiguration"],
+        SourceConfiguration={"ImageRepository": image, "AutoDeploymentsEnabled": False,
+                             "AuthenticationConfiguration": source["AuthenticationConfiguration"]})["Service"]
+    return box.settle(created["ServiceArn"])
+
+
+def test_failed_validation_fails_the_play_and_says_what_runs(box):
+    run = box.playbook("rollback_app.yml", "-e", f"sha={box.sha('v1.3.0')}",
+                       "-e", "endpoint_check_retries=1", "-e", "endpoint_check_delay=0")
+    assert run.rc != 0
+    assert "GET /api/appointments/ answered 500 (expected 200), body: <!doctype html> <html" in run.out
+    assert f"now runs {box.image('v1.3.0')}" in run.out and f"running {box.image('v1.2.0')} before" in run.out
+    line = box.audit()[-1]
+    assert (line["result"], line["validation"], line["deploy_status"]) == ("failed", "failed", "SUCCEEDED")
