@@ -115,7 +115,12 @@ def run_module():
     """
     from ansible.module_utils.testing import patch_module_args
 
+    from ansible.module_utils.common import warnings as module_warnings
+
     def _run(module, args: dict, check_mode: bool = False, diff: bool = False) -> dict:
+        # Warnings are process-global in ansible-core: start each in-process run clean.
+        module_warnings._global_warnings.clear()
+        module_warnings._global_deprecations.clear()
         mod = import_module(module) if isinstance(module, str) else module
         full_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
         out = io.StringIO()
