@@ -109,6 +109,16 @@ def test_ignored_errors_do_not_fail_the_record(callback, tmp_path):
     assert lines(log)[0]["result"] == "ok"
 
 
+def test_a_failure_handled_by_rescue_leaves_the_run_ok(callback, tmp_path):
+    # Ansible's counters (summarize) leave out rescued failures: a drill's detection step fails
+    # on purpose and is rescued, and its run must not be recorded as failed.
+    log = tmp_path / "audit.jsonl"
+    run_task(callback, "a", "detect the failure", ["detect"], 1, failed=True, msg="answered 500")
+    callback.v2_playbook_on_stats(Stats({"a": {"lacrei_audit": {"audit_log_path": str(log)}}}, failures=()))
+    [line] = lines(log)
+    assert line["result"] == "ok" and "failed_task" not in line
+
+
 def test_secrets_never_written(callback, tmp_path):
     log = tmp_path / "audit.jsonl"
     data = {"audit_log_path": str(log), "db_password": "hunter2", "nested": {"api_token": "t0k", "keep": 1},

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The rollback drills as Molecule scenarios (molecule/<scenario>/, shared molecule/base.yml).
+#
+#   tools/molecule.sh                      molecule test, every scenario of the run list; fails if any fails
+#   tools/molecule.sh test app_rollback    one scenario's full test
+#   tools/molecule.sh converge app_rollback   bring its sandbox up and run its drill (prints the report);
+#                                          `tools/molecule.sh destroy app_rollback` stops it
+#   tools/molecule.sh report app_rollback  print the newest Markdown report of a converged scenario
+#
+# Each scenario runs in its own sandbox ($SANDBOX_DIR = the scenario's ephemeral folder), offline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PWD/.venv/bin:$PATH
+unset ANSIBLE_CONFIG  # Molecule writes its own (molecule/base.yml repeats the project's settings)
+
+# Only scenarios that pass join this list ($MOLECULE_SCENARIOS, space separated, overrides it).
+# app_rollback waits for the audit callback to stop counting rescued failures (see docs/runbooks/drills.md).
+read -r -a SCENARIOS <<< "${MOLECULE_SCENARIOS:-app_rollback failed_deploy db_rollback}"
+
+
+link=.collections/ansible_collections/lacrei/rollback
+[ -e "$link" ] || { mkdir -p "$(dirname "$link")" && ln -sfn ../../.. "$link"; }
+
+molecule_() { molecule -c molecule/base.yml "$@"; }
+
+ephemeral_dir() { # the scenario's ephemeral folder, as Molecule names it
+  python - "$1" <<'PY'
+import sys
+from pathlib import Path
+from molecule.text import checksum
+from ansible_compat.runtime import Runtime
+print(Runtime(project_dir=Path.cwd(), isolated=False).cache_dir / "tmp" / f"molecule.{checksum(Path.cwd().name, 4)}.{sys.argv[1]}")
+PY
+}
+
+case "${1:-all}" in
+  all)
+    failed=()
+    for scenario in "${SCENARIOS[@]}"; do
+      start=$SECONDS
+      if molecule_ test -s "$scenario"; then status=passed; else status=FAILED; failed+=("$scenario"); fi
+      printf '== scenario %s %s in %ss\n' "$scenario" "$status" "$((SECONDS - start))"
+    done
+    if [ ${#failed[@]} -gt 0 ]; then echo "molecule: failed: ${failed[*]}" >&2; exit 1; fi
+    echo "molecule: all ${#SCENARIOS[@]} scenarios passed (${SCENARIOS[*]})"
+    ;;
+  report)
+    dir=$(ephemeral_dir "${2:?scenario}")/sandbox/reports
+    report=$(ls -t "$dir"/drill-*.md 2>/dev/null | head -n 1)
+    [ -n "$report" ] || { echo "molecule: no report in $dir (run: tools/molecule.sh converge ${2})" >&2; exit 1; }
+    cat "$report"
+    ;;
+  *)
+    command=$1; shift
+    args=(); for scenario in "$@"; do args+=(-s "$scenario"); done
+    molecule_ "$command" "${args[@]}"
+    ;;
+esac
