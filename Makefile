@@ -30,6 +30,7 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) tests
 	$(MAKE) --no-print-directory lint
+	bash tools/molecule.sh
 
 COVERAGE_MIN ?= 0
 
