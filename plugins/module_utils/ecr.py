@@ -74,7 +74,7 @@ def normalize_image(detail: dict) -> dict:
     }
 
 
-def list_images(ecr, repository: str, registry_id: str | None = None) -> list[dict]:
+def image_details(ecr, repository: str, registry_id: str | None = None) -> list[dict]:
     """Every image of the repository (all pages), newest push first."""
     details = []
     with aws_action(f"list images of ECR repository {repository}"):

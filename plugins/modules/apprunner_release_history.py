@@ -26,11 +26,6 @@ description:
     older image is known good, RV(previous) is null with RV(previous_reason) and nothing should change."
 version_added: "0.1.0"
 options:
-  service_arn:
-    description: ARN of the App Runner service.
-    type: str
-    required: true
-    aliases: [arn]
   audit_log_path:
     description:
       - The collection's audit trail (JSON lines written by the C(lacrei.rollback.audit) callback).
@@ -46,6 +41,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service
   - lacrei.rollback.aws
 notes:
   - Read-only; supports check mode.
@@ -350,7 +346,7 @@ def release_history(params: dict, platform) -> dict:
         raise ActionFailed(f"App Runner service {arn} does not run a private ECR image "
                            f"({service['image_identifier']}); its release history cannot be read")
     ecr_client = aws_client("ecr", params, primary=False)
-    catalog = Catalog(ref.repository_uri, ecr.list_images(ecr_client, ref.repository, ref.registry_id))
+    catalog = Catalog(ref.repository_uri, ecr.image_details(ecr_client, ref.repository, ref.registry_id))
     operations = {op["Id"]: op for op in iter_operations(platform.client, arn)}
     items, sources = [], {"operations": len(operations)}
     if params["use_event_log"]:

@@ -121,7 +121,7 @@ ARGUMENT_SPEC = dict(
 def image_info(client, params: dict) -> dict:
     repository, registry_id = params["repository"], params["registry_id"]
     uri = ecr.repository_uri(client, repository, registry_id)
-    images = ecr.list_images(client, repository, registry_id)
+    images = ecr.image_details(client, repository, registry_id)
     result = {"repository_uri": uri,
               "images": ecr.filter_images(images, params["tag"], params["tag_prefix"])}
     if params["sha"]:
