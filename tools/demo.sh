@@ -4,6 +4,7 @@
 #   2. the pipeline deploys v1.3.0, whose /api/appointments/ answers 500
 #   3. rollback_app.yml -e target=previous puts the last good release back and validates it
 #   4. the audit line and the time it took are printed
+#   5. the app_rollback drill (runbook section 5) rehearses the same story and prints its report
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ANSIBLE_CONFIG=$PWD/ansible.cfg PATH=$PWD/.venv/bin:$PATH
@@ -39,4 +40,9 @@ echo "GET /api/appointments/  -> $(probe /api/appointments/)"
 step "4. Audit trail ($STATE/audit.jsonl, last line)"
 tail -n 1 "$STATE/audit.jsonl" | $PY -m json.tool
 elapsed=$($PY -c "print(f\"{$end - $start:.1f}\")")
-printf "\nRecovered in %s s (playbook wall time). \`make sandbox-down\` stops the sandbox.\n" "$elapsed"
+printf "\nRecovered in %s s (playbook wall time).\n" "$elapsed"
+
+step "5. Drill: ansible-playbook playbooks/drill.yml (v1.2.0 -> v1.3.0 -> detect -> roll back -> validate)"
+ansible-playbook playbooks/drill.yml -e drill_name=app_rollback
+echo
+echo "Reports are in $STATE/reports; \`make sandbox-down\` stops the sandbox."
