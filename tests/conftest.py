@@ -108,14 +108,18 @@ def import_module(name: str):
 
 
 @pytest.fixture
-def run_module():
+def run_module(monkeypatch):
     """Run a module's main() in-process with args; return its result dict.
 
     The result has ``failed: True`` when the module called fail_json.
     """
+    from ansible.module_utils import _internal as module_side
+    from ansible.module_utils.common import warnings as module_warnings
     from ansible.module_utils.testing import patch_module_args
 
-    from ansible.module_utils.common import warnings as module_warnings
+    # A module runs outside the controller: once a test imported controller code (a callback
+    # plugin), ansible-core would send module warnings to the display instead of the result.
+    monkeypatch.setattr(module_side, "is_controller", False)
 
     def _run(module, args: dict, check_mode: bool = False, diff: bool = False) -> dict:
         # Warnings are process-global in ansible-core: start each in-process run clean.

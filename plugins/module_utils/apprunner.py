@@ -5,7 +5,7 @@
 A compute platform offers: ``describe(service)`` -> normalized dict, ``deploy(service, image)``
 -> operation id, ``configure(service, image_configuration)`` -> operation id,
 ``list_operations(service, limit)``, ``wait(service, operation_id, timeout)`` -> OperationResult,
-``ensure_idle(service)``. Modules use only these, so another platform
+``start_and_wait(...)`` (start one operation, wait, judge it), ``ensure_idle(service)``. Modules use only these, so another platform
 (ECS) can sit beside this class later.
 """
 from __future__ import annotations
@@ -18,6 +18,8 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import 
 from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601
 
 SETTLE_TIMEOUT = 60
+# Options of the modules that start an operation (doc fragment lacrei.rollback.apprunner_service.wait).
+WAIT_SPEC = dict(wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=900))
 HEALTH_CHECK_KEYS = {"Protocol": "protocol", "Path": "path", "Interval": "interval", "Timeout": "timeout",
                      "HealthyThreshold": "healthy_threshold", "UnhealthyThreshold": "unhealthy_threshold"}
 
@@ -140,3 +142,32 @@ class AppRunnerPlatform:
         result = poller.wait_for_operation(self.client, service_arn, operation_id, timeout)
         poller.wait_for_service_settled(self.client, service_arn, self.settle_timeout)
         return result
+
+    def start_and_wait(self, service_arn: str, start, result: dict, *, timeout: int | None, what: str,
+                       serving_now) -> dict:
+        """Start one operation, wait for it and fail unless it ends SUCCEEDED; ``result`` updated.
+
+        ``start()`` starts the operation and returns its id. Without ``timeout`` this returns once
+        it has started (status IN_PROGRESS). ``serving_now(service)`` -> (fields, sentence) reads
+        the service after the operation: fields go into ``result``, the sentence tells a failed
+        run's reader what runs now. ``what`` names the change ("Deployment of ... to ...").
+        """
+        result.update(changed=True, operation_id=start(), status="IN_PROGRESS")
+        if timeout is None:
+            return result
+        try:
+            outcome = self.wait(service_arn, result["operation_id"], timeout)
+        except poller.WaitTimeout as exc:
+            exc.details.update(result)
+            raise
+        fields, sentence = serving_now(self.describe(service_arn))
+        result.update(fields, status=outcome.status, deployment_seconds=outcome.duration_seconds,
+                      waited_seconds=outcome.waited_seconds)
+        if outcome.succeeded:
+            return result
+        rolled_back = outcome.status == "ROLLBACK_SUCCEEDED"
+        how = "App Runner rolled the deployment back" if rolled_back else "the service may be left in between"
+        raise ActionFailed(
+            f"{what} ended {outcome.status} (operation {result['operation_id']}): {how}; {sentence}. "
+            "Check the service's deployment and application logs before trying again.",
+            **dict(result, changed=not rolled_back))

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
     ActionFailed, AwsActionFailed, aws_action)
 from ansible_collections.lacrei.rollback.plugins.module_utils.env_masking import DEFAULT_SECRET_PATTERNS, masked
@@ -158,6 +160,14 @@ class SnapshotStore:
                 return False
             raise
         return True
+
+
+def open_store(params: dict, platform=None) -> tuple[dict, SnapshotStore]:
+    """The service of ``params["service_arn"]`` as it runs now (environment values included) and
+    its snapshots; ``platform`` defaults to App Runner with the module's connection options."""
+    platform = platform or AppRunnerPlatform(aws_client("apprunner", params))
+    current = platform.describe(params["service_arn"], include_env_values=True)
+    return current, SnapshotStore(aws_client("ssm", params, primary=False), current["service_name"])
 
 
 def pick(store: SnapshotStore, snapshots: list[Snapshot], version: str, current: dict) -> tuple:

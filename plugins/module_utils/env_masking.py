@@ -13,6 +13,10 @@ from fnmatch import fnmatchcase
 DEFAULT_SECRET_PATTERNS = ("*SECRET*", "*PASSWORD*", "*PASSWD*", "*TOKEN*", "*KEY*", "*CREDENTIAL*",
                            "*PRIVATE*", "DATABASE_URL")
 MASK = "********"
+# The option of the modules that mask (doc fragment lacrei.rollback.apprunner_service.secret_names);
+# no_log=False: its values are name patterns, not secrets.
+SECRET_NAMES_SPEC = dict(secret_patterns=dict(type="list", elements="str", default=list(DEFAULT_SECRET_PATTERNS),
+                                              no_log=False))
 
 
 def is_secret(name: str, patterns=DEFAULT_SECRET_PATTERNS) -> bool:

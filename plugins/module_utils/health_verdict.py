@@ -207,4 +207,3 @@ def table(intervals: list[dict]) -> list[str]:
     """A header line (UTC interval ends; latency as p95, or avg/max) and one line per interval."""
     header = "  ".join(name.rjust(width) for name, width in COLUMNS)
     return [header] + [table_row(item) for item in intervals]
-

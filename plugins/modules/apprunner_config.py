@@ -21,11 +21,6 @@ description:
   - Values of variables whose names match O(secret_patterns) never appear in results or diffs.
 version_added: "0.1.0"
 options:
-  service_arn:
-    description: ARN of the App Runner service.
-    type: str
-    required: true
-    aliases: [arn]
   environment_variables:
     description:
       - The variables to set (name -> value). With O(purge=true) they are the whole set.
@@ -77,20 +72,10 @@ options:
   snapshot_reason:
     description: Why the change is made, stored with the snapshot.
     type: str
-  secret_patterns:
-    description: Shell-style patterns (case-insensitive) of secret variable names.
-    type: list
-    elements: str
-    default: ['*SECRET*', '*PASSWORD*', '*PASSWD*', '*TOKEN*', '*KEY*', '*CREDENTIAL*', '*PRIVATE*', DATABASE_URL]
-  wait:
-    description: Wait for the operation to end.
-    type: bool
-    default: true
-  wait_timeout:
-    description: Seconds to wait for the operation; on timeout it goes on in App Runner.
-    type: int
-    default: 900
 extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service
+  - lacrei.rollback.apprunner_service.wait
+  - lacrei.rollback.apprunner_service.secret_names
   - lacrei.rollback.aws
 notes:
   - Supports check mode (predicts the change and resolves the source; no snapshot, no update) and
@@ -125,6 +110,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service.operation_return
 service_name:
   description: The App Runner service name.
   returned: always
@@ -161,21 +148,6 @@ snapshot:
   returned: always
   type: dict
   sample: {version: 5, name: /lacrei-rollback/lacrei-saude-backend/config/5, trigger: before-config-rollback}
-operation_id:
-  description: Id of the App Runner operation started (null when none was).
-  returned: always
-  type: str
-  sample: 0f3c0a1e5d2b4c6e8a9b
-status:
-  description: End status of the operation, C(IN_PROGRESS) with O(wait=false), null when none was started.
-  returned: always
-  type: str
-  sample: SUCCEEDED
-deployment_seconds:
-  description: How long the operation took according to App Runner (null when not waited for).
-  returned: always
-  type: float
-  sample: 41.5
 """
 
 import getpass
@@ -183,16 +155,15 @@ import getpass
 from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
 from ansible_collections.lacrei.rollback.plugins.module_utils import env_file
 from ansible_collections.lacrei.rollback.plugins.module_utils import env_masking as masking
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner_poller import WaitTimeout
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import WAIT_SPEC, AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.git import GitRepo
 
 ARGUMENT_SPEC = dict(
     service_arn=dict(type="str", required=True, aliases=["arn"]),
     environment_variables=dict(type="dict"),
-    environment_secrets=dict(type="dict"),
+    environment_secrets=dict(type="dict", no_log=False),  # references (ARNs), not secret values
     purge=dict(type="bool", default=True),
     from_snapshot=dict(type="str"),
     from_git=dict(type="dict", options=dict(
@@ -203,9 +174,8 @@ ARGUMENT_SPEC = dict(
     )),
     snapshot=dict(type="bool", default=True),
     snapshot_reason=dict(type="str"),
-    secret_patterns=dict(type="list", elements="str", default=list(masking.DEFAULT_SECRET_PATTERNS)),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=900),
+    **masking.SECRET_NAMES_SPEC,
+    **WAIT_SPEC,
 )
 MODULE_RULES = dict(
     mutually_exclusive=[["environment_variables", "from_snapshot", "from_git"],
@@ -300,32 +270,22 @@ def image_configuration(target: dict) -> dict:
 
 
 def apply(module, platform, target: dict, result: dict) -> dict:
-    params = module.params
-    arn = params["service_arn"]
-    result.update(changed=True, operation_id=platform.configure(arn, image_configuration(target)), status="IN_PROGRESS")
-    if not params["wait"]:
-        return result
-    try:
-        outcome = platform.wait(arn, result["operation_id"], params["wait_timeout"])
-    except WaitTimeout as exc:
-        exc.details.update(result)
-        raise
-    result.update(status=outcome.status, deployment_seconds=outcome.duration_seconds)
-    if not outcome.succeeded:
-        now = platform.describe(arn)
-        raise ActionFailed(
-            f"Configuration change of App Runner service {arn} ended {outcome.status} (operation "
-            f"{result['operation_id']}); the service now has variables {', '.join(now['environment_variable_names'])}. "
-            f"The configuration before this run is snapshot {(result['snapshot'] or {}).get('version')}. "
-            "Check the service's deployment and application logs before trying again.",
-            **dict(result, changed=outcome.status != "ROLLBACK_SUCCEEDED"))
-    return result
+    params, arn = module.params, module.params["service_arn"]
+    before = (result["snapshot"] or {}).get("version")
+
+    def variables_now(service: dict) -> tuple[dict, str]:
+        return {}, (f"the service now has variables {', '.join(service['environment_variable_names'])}; "
+                    f"the configuration before this run is snapshot {before}")
+
+    return platform.start_and_wait(arn, lambda: platform.configure(arn, image_configuration(target)), result,
+                                   timeout=params["wait_timeout"] if params["wait"] else None,
+                                   what=f"Configuration change of App Runner service {arn}",
+                                   serving_now=variables_now)
 
 
-def configure(module, platform, ssm) -> dict:
+def configure(module, platform) -> dict:
     params, patterns = module.params, module.params["secret_patterns"]
-    current = platform.describe(params["service_arn"], include_env_values=True)
-    store = snaps.SnapshotStore(ssm, current["service_name"])
+    current, store = snaps.open_store(params, platform)
     before = snaps.environment_of(current)
     module.no_log_values.update(masking.secret_values(before["environment_variables"], patterns))
     target, source = desired(module, current, store)
@@ -351,8 +311,7 @@ def configure(module, platform, ssm) -> dict:
 def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
     with fail_on_error(module):
-        result = configure(module, AppRunnerPlatform(aws_client("apprunner", module.params)),
-                           aws_client("ssm", module.params, primary=False))
+        result = configure(module, AppRunnerPlatform(aws_client("apprunner", module.params)))
     module.exit_json(**result)
 
 

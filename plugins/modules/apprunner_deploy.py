@@ -16,11 +16,6 @@ description:
   - Refuses, changing nothing, while the service runs another operation, naming that operation.
 version_added: "0.1.0"
 options:
-  service_arn:
-    description: ARN of the App Runner service.
-    type: str
-    required: true
-    aliases: [arn]
   image:
     description:
       - Full image identifier to run, C(registry/repository:tag) or C(registry/repository@sha256:...).
@@ -38,17 +33,9 @@ options:
         change what the service runs.
     type: bool
     default: false
-  wait:
-    description: Wait for the deployment operation to end.
-    type: bool
-    default: true
-  wait_timeout:
-    description:
-      - Seconds to wait for the operation. On timeout the module fails, and the operation goes on
-        in App Runner.
-    type: int
-    default: 900
 extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service
+  - lacrei.rollback.apprunner_service.wait
   - lacrei.rollback.aws
 notes:
   - Supports check mode (predicts C(changed) and the image, and refuses a busy service, without
@@ -73,6 +60,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service.operation_return
 from_image:
   description: Image identifier the service was configured with before.
   returned: always
@@ -88,35 +77,12 @@ serving_image:
   returned: always
   type: str
   sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/consultas-api@sha256:5e9f...
-operation_id:
-  description: Id of the App Runner operation started (null when none was).
-  returned: always
-  type: str
-  sample: 0f3c0a1e5d2b4c6e8a9b
-status:
-  description:
-    - End status of the operation (C(SUCCEEDED)), C(IN_PROGRESS) with O(wait=false), null when no
-      operation was started.
-  returned: always
-  type: str
-  sample: SUCCEEDED
-deployment_seconds:
-  description: How long the operation took according to App Runner (null when not waited for).
-  returned: always
-  type: float
-  sample: 184.2
-waited_seconds:
-  description: How long the module waited for the operation.
-  returned: when an operation was waited for
-  type: float
-  sample: 186.0
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner_poller import WaitTimeout
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import WAIT_SPEC, AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
 
 ARGUMENT_SPEC = dict(
     service_arn=dict(type="str", required=True, aliases=["arn"]),
@@ -124,8 +90,7 @@ ARGUMENT_SPEC = dict(
     repository_uri=dict(type="str"),
     tag=dict(type="str"),
     pin_digest=dict(type="bool", default=False),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=900),
+    **WAIT_SPEC,
 )
 MODULE_RULES = dict(
     mutually_exclusive=[["image", "repository_uri"], ["image", "tag"]],
@@ -142,36 +107,13 @@ def target_image(params: dict) -> str:
     return identifier
 
 
-def rollback_failure(result: dict, arn: str) -> ActionFailed:
-    rolled_back = result["status"] == "ROLLBACK_SUCCEEDED"
-    what = "App Runner rolled the deployment back" if rolled_back else "the service may be left in between"
-    return ActionFailed(
-        f"Deployment of {result['to_image']} to App Runner service {arn} ended {result['status']} "
-        f"(operation {result['operation_id']}): {what}; {result['serving_image']} is serving now. "
-        "Check the service's deployment and application logs before trying again.",
-        **dict(result, changed=not rolled_back))
-
-
-def start_and_wait(params: dict, platform, result: dict) -> dict:
-    arn = params["service_arn"]
-    result.update(changed=True, operation_id=platform.deploy(arn, result["to_image"]), status="IN_PROGRESS")
-    if not params["wait"]:
-        return result
-    try:
-        outcome = platform.wait(arn, result["operation_id"], params["wait_timeout"])
-    except WaitTimeout as exc:
-        exc.details.update(result)
-        raise
-    result.update(status=outcome.status, deployment_seconds=outcome.duration_seconds,
-                  waited_seconds=outcome.waited_seconds, serving_image=platform.describe(arn)["image_identifier"])
-    if not outcome.succeeded:
-        raise rollback_failure(result, arn)
-    return result
+def serving_image(service: dict) -> tuple[dict, str]:
+    return {"serving_image": service["image_identifier"]}, f"{service['image_identifier']} is serving now"
 
 
 def deploy(module, platform) -> dict:
-    params = module.params
-    current = platform.describe(params["service_arn"])
+    params, arn = module.params, module.params["service_arn"]
+    current = platform.describe(arn)
     to_image = target_image(params)
     result = dict(changed=False, from_image=current["image_identifier"], to_image=to_image,
                   serving_image=current["image_identifier"], operation_id=None, status=None,
@@ -181,10 +123,13 @@ def deploy(module, platform) -> dict:
                           "after": {"image_identifier": to_image}}
     if current["image_identifier"] == to_image:
         return result
-    platform.ensure_idle(params["service_arn"], current["status"])
+    platform.ensure_idle(arn, current["status"])
     if module.check_mode:
         return dict(result, changed=True, serving_image=to_image)
-    return start_and_wait(params, platform, result)
+    return platform.start_and_wait(arn, lambda: platform.deploy(arn, to_image), result,
+                                   timeout=params["wait_timeout"] if params["wait"] else None,
+                                   what=f"Deployment of {to_image} to App Runner service {arn}",
+                                   serving_now=serving_image)
 
 
 def main():

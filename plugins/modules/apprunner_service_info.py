@@ -14,11 +14,6 @@ description:
     are never read (only the names and the ARNs they refer to).
 version_added: "0.1.0"
 options:
-  service_arn:
-    description: ARN of the App Runner service.
-    type: str
-    required: true
-    aliases: [arn]
   include_env_values:
     description:
       - Also return the values of the plain environment variables (RV(service.environment_variables))
@@ -34,6 +29,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service
   - lacrei.rollback.aws
 author:
   - Lacrei Saúde (@lacrei-saude)

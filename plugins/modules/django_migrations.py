@@ -17,28 +17,6 @@ description:
     state by running a small read-only helper through C(manage.py shell).
   - To only show which migrations are applied, use M(lacrei.rollback.django_migrations_info).
 options:
-  project_path:
-    description: Folder of the project checkout (holds C(manage.py)).
-    type: path
-    required: true
-  settings:
-    description: Value for E(DJANGO_SETTINGS_MODULE); default is what C(manage.py) sets.
-    type: str
-  python:
-    description:
-      - Python interpreter of the project, or a virtualenv folder (its C(bin/python) is used).
-      - Default C(<project_path>/.venv) when it exists, else C(python3) from E(PATH).
-    type: path
-  environment:
-    description:
-      - Extra environment for the project (for example E(DATABASE_URL)). Values are secret
-        (C(no_log)).
-    type: dict
-    default: {}
-  database:
-    description: Django database alias.
-    type: str
-    default: default
   app:
     description:
       - App label to migrate. Without it every unapplied migration of every app is applied.
@@ -49,6 +27,8 @@ options:
         or C(zero) to unapply all of the app's migrations. Default is the app's latest.
       - Requires O(app).
     type: str
+extends_documentation_fragment:
+  - lacrei.rollback.django_project
 notes:
   - Check mode computes and returns the plan without touching the database.
   - C(changed) is true exactly when migrations were applied or unapplied.

@@ -14,31 +14,11 @@ description:
     state by running a small read-only helper through C(manage.py shell). See
     M(lacrei.rollback.django_migrations) to apply or unapply migrations.
 options:
-  project_path:
-    description: Folder of the project checkout (holds C(manage.py)).
-    type: path
-    required: true
-  settings:
-    description: Value for E(DJANGO_SETTINGS_MODULE); default is what C(manage.py) sets.
-    type: str
-  python:
-    description:
-      - Python interpreter of the project, or a virtualenv folder (its C(bin/python) is used).
-      - Default C(<project_path>/.venv) when it exists, else C(python3) from E(PATH).
-    type: path
-  environment:
-    description:
-      - Extra environment for the project (for example E(DATABASE_URL)). Values are secret
-        (C(no_log)).
-    type: dict
-    default: {}
-  database:
-    description: Django database alias.
-    type: str
-    default: default
   app:
     description: App label to show; default every app with migrations.
     type: str
+extends_documentation_fragment:
+  - lacrei.rollback.django_project
 notes:
   - Never changes anything; check mode behaves the same. To see the plan of a migration, run
     M(lacrei.rollback.django_migrations) in check mode.

@@ -19,6 +19,7 @@ from lacrei_rollback.runbooks import Client, runbook_names
 EXIT_CODES = {Refused: 3, TimedOut: 4, Cancelled: 5}
 CALL_OPTIONS = {"control"}
 VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+INTEGERS = ("int", "int | None")  # annotations as strings (postponed evaluation)
 
 
 def _add_parameter(parser: argparse.ArgumentParser, parameter: inspect.Parameter) -> None:
@@ -28,7 +29,8 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: inspect.Parameter
     elif parameter.default is inspect.Parameter.empty:
         parser.add_argument(parameter.name)
     else:
-        parser.add_argument(flag, dest=parameter.name, default=parameter.default)
+        parser.add_argument(flag, dest=parameter.name, default=parameter.default,
+                            type=int if parameter.annotation in INTEGERS else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,11 +70,12 @@ def _plain(value):
 def _show(value, as_json: bool) -> None:
     if as_json:
         print(json.dumps(_plain(value), indent=2, sort_keys=True))
+    elif isinstance(value, dict):  # show_migrations: app -> migrations
+        for item in (row for rows in value.values() for row in rows):
+            print(item.line())
     elif isinstance(value, list):
         for item in value:
-            print("  ".join(str(part) for part in (item.sha or "-", ",".join(item.versions) or "-",
-                                                   item.pushed_at, item.ran or "-",
-                                                   "<- running" if item.running else "")).rstrip())
+            print(item.line())
     else:
         print(f"{value.runbook}: {value.status} in {value.duration:.1f}s")
         for host, outputs in value.outputs.items():

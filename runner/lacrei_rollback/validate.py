@@ -11,15 +11,21 @@ _HEX = re.compile(r"[0-9a-f]{7,40}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MIGRATION = re.compile(r"zero|[0-9]{4}(_[A-Za-z0-9_]*)?")
 _SAFE_TEXT = re.compile(r"[^\x00-\x1f\x7f]+")
-_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@^~-]*")
+_REF = re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/@^~-]*")
+
+
+def matching(name: str, value: object, pattern: re.Pattern, must_be: str, lower: bool = False) -> str:
+    """``value`` as single-line text (lower-cased with ``lower``) that ``pattern`` matches whole."""
+    text = text_value(name, value)
+    text = text.lower() if lower else text
+    if not pattern.fullmatch(text):
+        raise InvalidArgument(f"{name} must be {must_be}, got {value!r}")
+    return text
 
 
 def git_sha(name: str, value: object) -> str:
     """A commit SHA (7-40 hex digits), lower-cased."""
-    text = text_value(name, value).lower()
-    if not _HEX.fullmatch(text):
-        raise InvalidArgument(f"{name} must be a git SHA of 7 to 40 hex digits, got {value!r}")
-    return text
+    return matching(name, value, _HEX, "a git SHA of 7 to 40 hex digits", lower=True)
 
 
 def text_value(name: str, value: object) -> str:
@@ -31,26 +37,36 @@ def text_value(name: str, value: object) -> str:
 
 def identifier(name: str, value: object) -> str:
     """A Django app label (a Python identifier)."""
-    text = text_value(name, value)
-    if not _IDENTIFIER.fullmatch(text):
-        raise InvalidArgument(f"{name} must be an app label such as 'consultas', got {value!r}")
-    return text
+    return matching(name, value, _IDENTIFIER, "an app label such as 'consultas'")
 
 
 def migration_name(name: str, value: object) -> str:
     """A Django migration name ('0003_add_field', '0003') or 'zero'."""
-    text = text_value(name, value)
-    if not _MIGRATION.fullmatch(text):
-        raise InvalidArgument(f"{name} must be a migration name such as '0003_add_field' or 'zero', got {value!r}")
-    return text
+    return matching(name, value, _MIGRATION, "a migration name such as '0003_add_field' or 'zero'")
 
 
 def git_ref(name: str, value: object) -> str:
-    """A git ref or SHA (branch, tag, SHA, HEAD~1)."""
-    text = text_value(name, value)
-    if not _REF.fullmatch(text) or ".." in text:
-        raise InvalidArgument(f"{name} must be a git ref or SHA, got {value!r}")
-    return text
+    """A git ref or SHA (branch, tag, SHA, HEAD~1); never a range (..)."""
+    return matching(name, value, _REF, "a git ref or SHA")
+
+
+_COMMIT = re.compile(r"HEAD|[0-9a-fA-F]{7,40}")
+
+
+def commit(name: str, value: object) -> str:
+    """``HEAD`` or a commit SHA (7-40 hex digits, lower-cased)."""
+    text = matching(name, value, _COMMIT, "HEAD or a git SHA of 7 to 40 hex digits")
+    return text if text == "HEAD" else text.lower()
+
+
+_CONFIG_VERSION = re.compile(r"previous|latest|[1-9][0-9]*")
+
+
+def config_version(name: str, value: object) -> str:
+    """A configuration snapshot: ``previous``, ``latest`` or a snapshot number (a positive int)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(positive_int(name, value))
+    return matching(name, value, _CONFIG_VERSION, "'previous', 'latest' or a snapshot number (1, 2...)")
 
 
 def choice(name: str, value: object, choices: Iterable[str]) -> str:
@@ -81,6 +97,32 @@ def path_value(name: str, value: object) -> str:
     return str(Path(text_value(name, value)).expanduser().absolute())
 
 
+def existing_path(name: str, value: object) -> str:
+    """A path that exists on this machine (file or directory archive), absolute."""
+    path = path_value(name, value)
+    if not Path(path).exists():
+        raise InvalidArgument(f"{name} must be an existing path, {path} does not exist")
+    return path
+
+
+def existing_directory(name: str, value: object) -> str:
+    """A directory that exists on this machine, absolute."""
+    path = path_value(name, value)
+    if not Path(path).is_dir():
+        raise InvalidArgument(f"{name} must be an existing directory, got {path}")
+    return path
+
+
+_URL = re.compile(r"https?://[^\s/?#]+[^\s]*")
+
+
+def secret_url(name: str, value: object) -> str:
+    """An http(s) URL that is a secret (a webhook): a refusal never shows the value."""
+    if not isinstance(value, str) or not _URL.fullmatch(value):
+        raise InvalidArgument(f"{name} must be an http(s) URL (the value is a secret and is not shown)")
+    return value
+
+
 def exactly_one(**named: object) -> str:
     """The name of the one argument that is set; refuses none or several."""
     given = [name for name, value in named.items() if value is not None]
@@ -100,10 +142,7 @@ _RELEASE = re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+|[0-9a-f]{7,40}")
 
 def release(name: str, value: object) -> str:
     """A release: a version tag (v1.2.0) or a git SHA (7-40 hex)."""
-    text = text_value(name, value)
-    if not _RELEASE.fullmatch(text):
-        raise InvalidArgument(f"{name} must be a version tag such as v1.2.0 or a git SHA, got {value!r}")
-    return text
+    return matching(name, value, _RELEASE, "a version tag such as v1.2.0 or a git SHA")
 
 
 _DURATION = re.compile(r"[1-9][0-9]*[smh]")
@@ -111,10 +150,7 @@ _DURATION = re.compile(r"[1-9][0-9]*[smh]")
 
 def duration(name: str, value: object) -> str:
     """A duration such as 30s, 10m or 1h."""
-    text = text_value(name, value)
-    if not _DURATION.fullmatch(text):
-        raise InvalidArgument(f"{name} must be a duration such as 30s, 10m or 1h, got {value!r}")
-    return text
+    return matching(name, value, _DURATION, "a duration such as 30s, 10m or 1h")
 
 
 def timestamp(name: str, value: object) -> str:

@@ -3,13 +3,11 @@ with `python -m sandbox down` at the end of the module."""
 from __future__ import annotations
 
 import pytest
-from rollback_sandbox import Sandbox
+
+from tests.integration.sandbox_fixture import private_sandbox
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    state = tmp_path_factory.mktemp("app-rollback-sandbox")
-    try:
-        yield Sandbox.up(state)
-    finally:
-        Sandbox.down(state)
+    with private_sandbox(tmp_path_factory, "app-rollback-sandbox", rows=50) as box:
+        yield box

@@ -9,7 +9,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from rollback_sandbox import ANSIBLE_PLAYBOOK, REPO
+
+from tests.integration.sandbox_fixture import ANSIBLE_PLAYBOOK, REPO
 
 PLAYBOOK = """
 - name: Validate endpoints

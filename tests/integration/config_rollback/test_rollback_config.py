@@ -21,7 +21,7 @@ REFERENCED_VALUE = "referenced-secret-value-never-read-9043"
 @pytest.fixture(scope="module")
 def with_secrets(sandbox):
     arn = sandbox.secrets.create_secret(Name="consultas/api-token", SecretString=REFERENCED_VALUE)["ARN"]
-    sandbox.update_outside({"DJANGO_SECRET_KEY": SECRET_VALUE}, {"API_TOKEN": arn})
+    sandbox.update_variables({"DJANGO_SECRET_KEY": SECRET_VALUE}, {"API_TOKEN": arn})
     return sandbox
 
 
@@ -39,7 +39,7 @@ def git(cwd: Path, *args: str) -> str:
 
 def test_snapshot_break_rollback_and_rollback_again(with_secrets):
     box = with_secrets
-    assert box.get("/api/appointments/") == 200
+    assert box.status("/api/appointments/") == 200
     rc, first = box.playbook("snapshot_config.yml", "-e", "reason=before the campaign")
     assert rc == 0, first
     assert "saved snapshot 1" in first
@@ -47,8 +47,8 @@ def test_snapshot_break_rollback_and_rollback_again(with_secrets):
     assert rc == 0 and "nothing changed since snapshot 1" in again, again
     assert box.snapshot_versions() == [1]
 
-    box.update_outside({"FEATURE_APPOINTMENTS": "off"})
-    assert box.get("/api/appointments/") == 503
+    box.update_variables({"FEATURE_APPOINTMENTS": "off"})
+    assert box.status("/api/appointments/") == 503
 
     rc, checked = box.playbook("rollback_config.yml", "-e", "config_version=previous", "--check")
     assert rc == 0 and "check mode: would be" in checked, checked
@@ -61,7 +61,7 @@ def test_snapshot_break_rollback_and_rollback_again(with_secrets):
     assert box.variables()["FEATURE_APPOINTMENTS"] == "on"
     assert box.variables()["DJANGO_SECRET_KEY"] == SECRET_VALUE
     assert "API_TOKEN" in box.image_configuration()["RuntimeEnvironmentSecrets"]
-    assert box.get("/api/appointments/") == 200
+    assert box.status("/api/appointments/") == 200
     assert box.snapshot_versions() == [1, 2]
 
     rc, twice = box.playbook("rollback_config.yml", "-e", "config_version=previous")
@@ -75,7 +75,7 @@ def test_snapshot_break_rollback_and_rollback_again(with_secrets):
     assert "2 | " in listed and "(rolled back from)" in listed and "FEATURE_APPOINTMENTS=off" in listed
     assert "DJANGO_SECRET_KEY=********" in listed and "secrets: API_TOKEN" in listed
 
-    audit = [line for line in box.audit_lines() if line.get("runbook", "").startswith("config-")]
+    audit = [line for line in box.audit() if line.get("runbook", "").startswith("config-")]
     assert [(a["runbook"], a["result"], a["check_mode"]) for a in audit] == [
         ("config-snapshot", "ok", False), ("config-snapshot", "ok", False), ("config-rollback", "ok", True),
         ("config-rollback", "ok", False), ("config-rollback", "ok", False)]
@@ -101,7 +101,7 @@ def env_repo(tmp_path):
 
 def test_restore_from_a_git_ref(with_secrets, env_repo):
     box, (repo, commits) = with_secrets, env_repo
-    box.update_outside({"FEATURE_APPOINTMENTS": "off"})
+    box.update_variables({"FEATURE_APPOINTMENTS": "off"})
     before = box.snapshot_versions()
     rc, refused = box.playbook("rollback_config.yml", "-e", f"config_ref={commits['placeholder']}",
                                "-e", f"app_repo_path={repo}")
@@ -114,18 +114,18 @@ def test_restore_from_a_git_ref(with_secrets, env_repo):
     variables = box.variables()
     assert variables["FEATURE_APPOINTMENTS"] == "on" and variables["LOG_LEVEL"] == "debug"
     assert variables["DJANGO_SECRET_KEY"] == SECRET_VALUE  # secrets never come from a file in git
-    assert box.get("/api/appointments/") == 200
+    assert box.status("/api/appointments/") == 200
     assert box.snapshot_versions() == before + [before[-1] + 1]
     assert_no_secret(refused, restored)
 
 
 def test_secret_never_in_ansible_runner_artifacts(with_secrets, tmp_path, monkeypatch):
     ansible_runner = pytest.importorskip("ansible_runner")
-    from config_sandbox import REPO, process_env
+    from tests.integration.sandbox_fixture import REPO, process_env
 
     box = with_secrets
     assert box.playbook("snapshot_config.yml")[0] == 0
-    box.update_outside({"FEATURE_APPOINTMENTS": "off"})
+    box.update_variables({"FEATURE_APPOINTMENTS": "off"})
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     private = tmp_path / "runner"
     private.mkdir()

@@ -1,23 +1,13 @@
 """One sandbox for this folder's tests (`python -m sandbox up --deploy-seconds 1` in a temp
-SANDBOX_DIR, `python -m sandbox down` at the end), with the database inventory variables added."""
+SANDBOX_DIR, `python -m sandbox down` at the end); the sandbox inventory has the database variables."""
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.integration.app_rollback.rollback_sandbox import Sandbox
-
-DB_VARS = Path(__file__).resolve().parent / "sandbox_db_vars.yml"
+from tests.integration.sandbox_fixture import private_sandbox
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    state = tmp_path_factory.mktemp("db-playbooks-sandbox")
-    try:
-        box = Sandbox.up(state)
-        shutil.copy(DB_VARS, box.inventory / "group_vars" / "app_services.yml")
+    with private_sandbox(tmp_path_factory, "db-playbooks-sandbox", rows=50) as box:
         yield box
-    finally:
-        Sandbox.down(state)

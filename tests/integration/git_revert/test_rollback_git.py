@@ -3,18 +3,12 @@ remote, a clone as the application checkout, ansible-playbook as a person runs i
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "tests" / "unit" / "plugins" / "modules"))
-from git_fixtures import build_template, fresh_pair, git, state  # noqa: E402
-
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+from tests.integration.sandbox_fixture import ANSIBLE_PLAYBOOK, REPO, process_env
+from tests.unit.plugins.modules.git_fixtures import build_template, fresh_pair, git, state
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +23,9 @@ def repos(template, tmp_path):
 
 
 def playbook(repos, *args: str) -> tuple[int, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env.update(SANDBOX_DIR=str(repos["state"]), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     done = subprocess.run([ANSIBLE_PLAYBOOK, "playbooks/rollback_git.yml", "-e", f"app_repo_path={repos['work']}", *args],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+                          cwd=REPO, env=process_env(repos["state"]), capture_output=True, text=True, timeout=120,
+                          check=False)
     return done.returncode, done.stdout + done.stderr
 
 

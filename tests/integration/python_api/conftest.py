@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lacrei_rollback.client import ClientBase
+from tests.integration.sandbox_fixture import Sandbox, private_sandbox
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 PLAYBOOKS = HERE / "playbooks"
 
 
@@ -30,27 +28,21 @@ def local_client(runs_dir) -> ClientBase:
     return ClientBase(PLAYBOOKS / "inventory.yml", runs_dir=runs_dir)
 
 
-def _sandbox(command: str, state: Path, *extra: str) -> None:
-    env = {**os.environ, "SANDBOX_DIR": str(state)}
-    subprocess.run([sys.executable, "-m", "sandbox", command, *extra], cwd=REPO, env=env, check=True,
-                   stdout=subprocess.DEVNULL, timeout=300)
-
-
 @pytest.fixture(scope="session")
-def sandbox_dir(tmp_path_factory) -> Path:
+def api_sandbox(tmp_path_factory) -> Sandbox:
     """A sandbox of this test session's own (its state in a temporary SANDBOX_DIR)."""
-    state = tmp_path_factory.mktemp("python-api-sandbox")
-    try:
-        _sandbox("up", state, "--deploy-seconds", "1")
-        yield state
-    finally:
-        _sandbox("down", state)
+    with private_sandbox(tmp_path_factory, "python-api-sandbox") as box:
+        yield box
 
 
 @pytest.fixture(scope="session")
-def sandbox_env(sandbox_dir) -> dict[str, str]:
-    lines = (sandbox_dir / "env").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+def sandbox_dir(api_sandbox) -> Path:
+    return api_sandbox.state
+
+
+@pytest.fixture(scope="session")
+def sandbox_env(api_sandbox) -> dict[str, str]:
+    return api_sandbox.env
 
 
 @pytest.fixture(scope="session")

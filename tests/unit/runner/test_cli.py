@@ -71,3 +71,14 @@ def test_python_dash_m_runs_the_cli(monkeypatch, capsys):
     with pytest.raises(SystemExit) as caught:
         runpy.run_module("lacrei_rollback", run_name="__main__")
     assert caught.value.code == 0 and "rollback_app" in capsys.readouterr().out
+
+
+def test_integer_options_are_converted_and_records_print_one_line_each(monkeypatch, capsys):
+    from lacrei_rollback.records import Backup
+
+    args = cli.build_parser().parse_args(["rollback_git", "HEAD", "--mainline", "1"])
+    assert (args.commit, args.mainline) == ("HEAD", 1)
+    backup = Backup("svc", "/b/x.dump", "db", "custom", 10, "2026-01-02T00:00:00+00:00", verified=True)
+    monkeypatch.setattr(Client, "list_backups", functools.wraps(Client.list_backups)(lambda self, **kwargs: [backup]))
+    assert cli.main(["list_backups", "--verify"]) == 0
+    assert capsys.readouterr().out.split() == ["2026-01-02T00:00:00+00:00", "/b/x.dump", "custom", "10", "-", "ok", "-"]

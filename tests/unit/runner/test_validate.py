@@ -91,3 +91,39 @@ def test_duration_and_timestamp():
     for naive in ("2024-05-02T13:30:00", datetime(2024, 5, 2), True):
         with pytest.raises(InvalidArgument, match="time zone"):
             v.timestamp("t", naive)
+
+
+def test_commit_is_head_or_a_sha():
+    assert v.commit("commit", "HEAD") == "HEAD" and v.commit("commit", "ABCDEF1") == "abcdef1"
+    for bad in ("head", "HEAD~1", "main", "abc12", "a" * 41):
+        with pytest.raises(InvalidArgument, match="HEAD or a git SHA"):
+            v.commit("commit", bad)
+
+
+def test_config_version():
+    assert v.config_version("config_version", "previous") == "previous"
+    assert v.config_version("config_version", 3) == "3" and v.config_version("config_version", "12") == "12"
+    assert v.config_version("config_version", "latest") == "latest"
+    for bad in (0, -2, "0", "03", "prev", True, 1.5):
+        with pytest.raises(InvalidArgument, match="config_version"):
+            v.config_version("config_version", bad)
+
+
+def test_existing_paths(tmp_path):
+    dump = tmp_path / "backup.dump"
+    dump.write_bytes(b"x")
+    assert v.existing_path("backup_file", dump) == str(dump)
+    assert v.existing_directory("app_repo_path", str(tmp_path)) == str(tmp_path)
+    with pytest.raises(InvalidArgument, match="does not exist"):
+        v.existing_path("backup_file", tmp_path / "missing.dump")
+    with pytest.raises(InvalidArgument, match="existing directory"):
+        v.existing_directory("app_repo_path", dump)
+
+
+def test_secret_url_never_echoes_the_value():
+    url = "https://hooks.example.invalid/T0/B0/s3cr3t"
+    assert v.secret_url("webhook_url", url) == url
+    for bad in ("hooks.example/s3cr3t", "ftp://x/s3cr3t", "https://x/s3cr3t with space", "https:///s3cr3t", None):
+        with pytest.raises(InvalidArgument, match="not shown") as caught:
+            v.secret_url("webhook_url", bad)
+        assert "s3cr3t" not in str(caught.value)

@@ -68,8 +68,8 @@ def test_waits_until_terminal_and_reports_duration():
     assert result.operation_type == "UPDATE_SERVICE"
     assert result.duration_seconds == 42.0
     assert client.calls == 4
-    assert clock.sleeps == [0.5, 0.75, 1.125]
-    assert result.waited_seconds == pytest.approx(2.375)
+    assert clock.sleeps == [0.5, 0.75, 1.0]  # capped at INTERVAL_MAX (1 s): an ended deployment is seen within a second
+    assert result.waited_seconds == pytest.approx(2.25)
 
 
 def test_rollback_is_returned_not_succeeded():

@@ -1,4 +1,4 @@
-"""apprunner_config and config_snapshot against the real App Runner emulator and moto's SSM.
+"""apprunner_config, config_snapshot and config_snapshot_info against the real App Runner emulator and moto's SSM.
 
 Each test gets its own service (and so its own snapshot path). The secret value used here must
 never appear in any module result.
@@ -13,7 +13,7 @@ import pytest
 from aws_sandbox import create_repository, create_service, git_sha, push_image, set_faults
 from git_fixtures import commit_file, git
 
-CONFIG, SNAPSHOT = "apprunner_config", "config_snapshot"
+CONFIG, SNAPSHOT, SNAPSHOTS = "apprunner_config", "config_snapshot", "config_snapshot_info"
 SECRET_VALUE = "s3cr3t-Value-that-must-never-leak-7781"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
 GOOD = {"FEATURE_APPOINTMENTS": "on", "LOG_LEVEL": "info", "DJANGO_SECRET_KEY": SECRET_VALUE}
@@ -77,7 +77,7 @@ def test_check_apply_apply_again_with_masked_diff(run_module, service, image):
 
     again = run_module(CONFIG, args)
     assert again["changed"] is False and again["snapshot"] is None
-    snapshots = run_module(SNAPSHOT, {"service_arn": service, "state": "info"})["snapshots"]
+    snapshots = run_module(SNAPSHOTS, {"service_arn": service})["snapshots"]
     assert [s["version"] for s in snapshots] == [1]
     assert snapshots[0]["environment_variables"] == {"DJANGO_SECRET_KEY": "********", "FEATURE_APPOINTMENTS": "on",
                                                      "LOG_LEVEL": "info"}
@@ -98,7 +98,7 @@ def test_snapshot_present_skips_unchanged_and_stores_a_secure_string(run_module,
     assert run_module(SNAPSHOT, {"service_arn": service})["changed"] is False
     predicted = run_module(SNAPSHOT, {"service_arn": service, "only_if_changed": False}, check_mode=True)
     assert predicted["changed"] is True and predicted["snapshot"]["version"] == 2
-    assert len(run_module(SNAPSHOT, {"service_arn": service, "state": "info"})["snapshots"]) == 1
+    assert len(run_module(SNAPSHOTS, {"service_arn": service})["snapshots"]) == 1
     no_leak(first, predicted)
 
 
@@ -106,7 +106,7 @@ def test_previous_restores_and_never_brings_the_bad_value_back(run_module, servi
     assert run_module(SNAPSHOT, {"service_arn": service})["snapshot"]["version"] == 1
     break_outside(service, FEATURE_APPOINTMENTS="off")
 
-    plan = run_module(SNAPSHOT, {"service_arn": service, "state": "info", "version": "previous"})
+    plan = run_module(SNAPSHOTS, {"service_arn": service, "version": "previous"})
     assert plan["snapshot"]["version"] == 1 and "differs" in plan["resolution"]
     restored = run_module(CONFIG, {"service_arn": service, "from_snapshot": "previous"}, diff=True)
     assert restored["changed"] is True and restored["source"]["version"] == 1
@@ -119,7 +119,7 @@ def test_previous_restores_and_never_brings_the_bad_value_back(run_module, servi
     again = run_module(CONFIG, {"service_arn": service, "from_snapshot": "previous"})
     assert again["changed"] is False and again["source"]["version"] == 1
     assert running(service)["ImageConfiguration"]["RuntimeEnvironmentVariables"]["FEATURE_APPOINTMENTS"] == "on"
-    versions = [s["version"] for s in run_module(SNAPSHOT, {"service_arn": service, "state": "info"})["snapshots"]]
+    versions = [s["version"] for s in run_module(SNAPSHOTS, {"service_arn": service})["snapshots"]]
     assert versions == [3, 2, 1]
     no_leak(plan, restored, again)
 
@@ -154,7 +154,7 @@ def test_restore_from_git_keeps_secrets_and_refuses_placeholders(run_module, ser
         assert refused["failed"] is True and name in refused["msg"] and "nothing was changed" in refused["msg"]
     unknown = run_module(CONFIG, {"service_arn": service, "from_git": {"repo_path": env_repo["path"], "ref": "nope"}})
     assert unknown["failed"] is True and "names no commit" in unknown["msg"]
-    assert run_module(SNAPSHOT, {"service_arn": service, "state": "info"})["snapshots"] == []
+    assert run_module(SNAPSHOTS, {"service_arn": service})["snapshots"] == []
 
     args = {"service_arn": service, "from_git": {"repo_path": env_repo["path"], "ref": env_repo["good"][:10]}}
     restored = run_module(CONFIG, args, diff=True)
@@ -177,3 +177,13 @@ def test_rollback_succeeded_is_a_failure(run_module, service, apprunner_endpoint
     assert result["failed"] is True and result["status"] == "ROLLBACK_SUCCEEDED"
     assert "snapshot 1" in result["msg"]
     no_leak(result)
+
+
+def test_info_returns_one_snapshot_and_fails_on_an_unknown_one(run_module, service):
+    run_module(SNAPSHOT, {"service_arn": service, "reason": "before the drill"})
+    latest = run_module(SNAPSHOTS, {"service_arn": service, "version": "latest"}, check_mode=True)
+    assert latest["changed"] is False and latest["snapshot"]["version"] == 1 and "resolution" not in latest
+    assert latest["snapshot"]["reason"] == "before the drill"
+    missing = run_module(SNAPSHOTS, {"service_arn": service, "version": "9"})
+    assert missing["failed"] is True and "No configuration snapshot 9" in missing["msg"]
+    no_leak(latest, missing)

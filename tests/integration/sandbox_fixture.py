@@ -1,5 +1,9 @@
-"""A private sandbox (`python -m sandbox up` in a temp SANDBOX_DIR) and the ways the app-rollback
-tests look at it: ansible-playbook runs, boto3 for the real state, HTTP for the service URL."""
+"""A private sandbox for the integration tests that run playbooks end to end.
+
+``private_sandbox`` runs `python -m sandbox up --deploy-seconds 1` in a temporary SANDBOX_DIR and
+`python -m sandbox down` at the end; ``Sandbox`` is how the tests look at it: ansible-playbook
+runs, boto3 for the real state, HTTP for the service URL, the audit trail.
+"""
 from __future__ import annotations
 
 import json
@@ -10,21 +14,22 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import boto3
 import yaml
 
 from sandbox import envfile
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 PLAYBOOK_TIMEOUT = 180
+UP_TIMEOUT = 300
 
 
-@dataclass
-class Run:
+class Run(NamedTuple):
     rc: int
     out: str
 
@@ -32,6 +37,32 @@ class Run:
         """PLAY RECAP counters of ``host`` ({"ok": 5, "changed": 1, ...})."""
         line = next(line for line in self.out.splitlines() if line.startswith(host + " ") and "ok=" in line)
         return {key: int(value) for key, value in (pair.split("=") for pair in line.split(":", 1)[1].split())}
+
+
+def process_env(state: Path) -> dict:
+    """This process's environment without AWS settings: playbooks get them from the inventory."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(SANDBOX_DIR=str(state), SANDBOX_DEPLOY_SECONDS="1", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONPATH=str(REPO))
+    return env
+
+
+def sandbox_command(state: Path, *argv: str, check: bool = True) -> None:
+    """`python -m sandbox <argv>` on the sandbox whose state is in ``state``."""
+    subprocess.run([sys.executable, "-m", "sandbox", *argv], cwd=REPO, env=process_env(state), check=check,
+                   capture_output=True, timeout=UP_TIMEOUT)
+
+
+@contextmanager
+def private_sandbox(tmp_path_factory, name: str, cls=None, rows: int | None = None):
+    """A sandbox of its own (``cls``, default Sandbox) while the block runs, stopped after it."""
+    cls = cls or Sandbox
+    state = tmp_path_factory.mktemp(name)
+    try:
+        sandbox_command(state, "up", "--deploy-seconds", "1", *(("--rows", str(rows)) if rows else ()))
+        yield cls(state)
+    finally:
+        sandbox_command(state, "down", check=False)
 
 
 class Sandbox:
@@ -42,35 +73,19 @@ class Sandbox:
         self.session = boto3.session.Session(aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
                                              aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
                                              region_name=self.env["AWS_REGION"])
-        self.apprunner = self.session.client("apprunner", endpoint_url=self.env["AWS_ENDPOINT_URL_APPRUNNER"])
-        self.ecr = self.session.client("ecr", endpoint_url=self.env["AWS_ENDPOINT_URL_ECR"])
+        self.apprunner = self.client("apprunner", "AWS_ENDPOINT_URL_APPRUNNER")
+        self.ecr = self.client("ecr", "AWS_ENDPOINT_URL_ECR")
+
+    def client(self, service: str, endpoint_variable: str):
+        return self.session.client(service, endpoint_url=self.env[endpoint_variable])
 
     # -- commands ---------------------------------------------------------------------------
-    @classmethod
-    def up(cls, state: Path) -> "Sandbox":
-        subprocess.run([sys.executable, "-m", "sandbox", "up", "--deploy-seconds", "1", "--rows", "50"],
-                       cwd=REPO, env=cls.process_env(state), check=True, capture_output=True, timeout=180)
-        return cls(state)
-
-    @classmethod
-    def down(cls, state: Path) -> None:
-        subprocess.run([sys.executable, "-m", "sandbox", "down"], cwd=REPO, env=cls.process_env(state),
-                       check=False, capture_output=True, timeout=120)
-
-    @staticmethod
-    def process_env(state: Path) -> dict:
-        """This process's environment without AWS settings: playbooks get them from the inventory."""
-        env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-        env.update(SANDBOX_DIR=str(state), SANDBOX_DEPLOY_SECONDS="1", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PYTHONPATH=str(REPO))
-        return env
-
     def playbook(self, name: str, *args: str, inventory: Path | None = None) -> Run:
         """ansible-playbook from the repo root; ansible.cfg's inventory (the sandbox) unless given."""
         argv = [ANSIBLE_PLAYBOOK, f"playbooks/{name}", *args]
         if inventory:
             argv[1:1] = ["-i", str(inventory)]
-        done = subprocess.run(argv, cwd=REPO, env=self.process_env(self.state), capture_output=True, text=True,
+        done = subprocess.run(argv, cwd=REPO, env=process_env(self.state), capture_output=True, text=True,
                               timeout=PLAYBOOK_TIMEOUT, check=False)
         return Run(done.returncode, done.stdout + done.stderr)
 
@@ -107,14 +122,21 @@ class Sandbox:
             time.sleep(0.2)
         return service
 
-    def pipeline_deploy(self, version: str, arn: str | None = None) -> str:
-        """UpdateService to a release as the team's pipeline does; the final operation status."""
+    def update_outside(self, change, arn: str | None = None) -> str:
+        """UpdateService straight through boto3, as the team's pipeline or someone outside the
+        collection does: ``change(image_repository)`` edits the source in place; the operation's
+        final status."""
         arn = arn or self.arn
         source = self.service(arn)["SourceConfiguration"]
-        image = dict(source["ImageRepository"], ImageIdentifier=self.image(version))
-        operation = self.apprunner.update_service(ServiceArn=arn, SourceConfiguration={"ImageRepository": image})
+        change(source["ImageRepository"])
+        operation = self.apprunner.update_service(ServiceArn=arn, SourceConfiguration=source)["OperationId"]
         self.settle(arn)
-        return next(op["Status"] for op in self.operations(arn) if op["Id"] == operation["OperationId"])
+        return next(op["Status"] for op in self.operations(arn) if op["Id"] == operation)
+
+    def pipeline_deploy(self, version: str, arn: str | None = None) -> str:
+        """UpdateService to a release as the team's pipeline does; the final operation status."""
+        return self.update_outside(lambda image_repository: image_repository.update(ImageIdentifier=self.image(version)),
+                                   arn)
 
     def faults(self, **body) -> dict:
         return self._post(f"{self.env['AWS_ENDPOINT_URL_APPRUNNER']}/_emulator/faults", body)
@@ -128,6 +150,7 @@ class Sandbox:
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
     def get(self, path: str, base: str | None = None) -> tuple[int, str]:
+        """Status and body of GET ``base`` (default the service URL) + ``path``."""
         try:
             with urllib.request.urlopen((base or self.env["SERVICE_URL"]) + path, timeout=10) as answer:
                 return answer.status, answer.read().decode()

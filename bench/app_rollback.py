@@ -1,0 +1,69 @@
+"""1. App rollback: rollback_app.yml (validation on) vs. the same AWS calls scripted with boto3."""
+from __future__ import annotations
+
+import json
+import sys
+
+from bench.session import ROOT, Session, timed
+from bench.stats import Goal, Row, interleave, median, ratio, seconds
+from bench.timing import operation_ended_at, task_end
+
+BASELINE = ROOT / "bench" / "baselines" / "rollback_boto3.py"
+ENDPOINTS = ("/health/", "/api/professionals/", "/api/appointments/")
+TARGETS = ("RELEASE_V1_1_0_SHA", "RELEASE_V1_2_0_SHA")  # each run moves the service to the other one
+
+
+def run(session: Session, runs: int) -> tuple[list[Row], dict]:
+    arn = session.env["APPRUNNER_SERVICE_ARN"]
+    apprunner = session.client("apprunner")
+
+    def next_sha() -> str:
+        return other_release(session, apprunner, arn)
+
+    def ours(i: int) -> dict:
+        timing = session.dir / f"timing-rollback-{i}.jsonl"
+        sha = next_sha()
+        result = session.playbook("rollback_app.yml", "-e", f"sha={sha}", timing_file=timing).check("rollback_app.yml")
+        audit = session.audit_lines()[-1]
+        ended = operation_ended_at(apprunner, arn, audit["operation_id"])
+        seen = task_end(timing, "apprunner_deploy")
+        return {"seconds": result.seconds, "sha": sha, "operation_id": audit["operation_id"],
+                "lag_seconds": _lag(seen, ended), "phase_seconds": audit.get("phase_seconds")}
+
+    def baseline(_i: int) -> dict:
+        sha = next_sha()
+        urls = [session.env["SERVICE_URL"] + path for path in ENDPOINTS]
+        result = timed([sys.executable, str(BASELINE), arn, session.env["ECR_REPOSITORY"], sha, *urls],
+                       session.aws_env()).check("baseline rollback script")
+        out = _last_json(result.stdout)
+        ended = operation_ended_at(apprunner, arn, out["operation_id"])
+        return {"seconds": result.seconds, "sha": sha, "operation_id": out["operation_id"],
+                "lag_seconds": _lag(out["seen_at"], ended)}
+
+    ours_runs, base_runs = interleave(runs, ours, baseline)
+    ours_s, base_s = median([r["seconds"] for r in ours_runs]), median([r["seconds"] for r in base_runs])
+    ours_lag, base_lag = median([r["lag_seconds"] for r in ours_runs]), median([r["lag_seconds"] for r in base_runs])
+    rows = [
+        Row.judged("app rollback wall time (deploy fixed at %gs)" % session.deploy_seconds,
+                   f"boto3 script {seconds(base_s)}", f"rollback_app.yml {seconds(ours_s)}",
+                   ratio(ours_s, base_s), Goal("<= 1.25x", 1.25)),
+        Row.judged("app rollback detection lag (EndedAt -> moving on)", f"1 s polling {seconds(base_lag)}",
+                   f"apprunner_deploy {seconds(ours_lag)}", None, Goal("<= 1 s", 1.0), judged_value=ours_lag),
+    ]
+    return rows, {"ours": ours_runs, "baseline": base_runs}
+
+
+def other_release(session: Session, apprunner, arn: str) -> str:
+    """Whichever of the two target releases the service does not run now."""
+    running = apprunner.describe_service(ServiceArn=arn)["Service"]["SourceConfiguration"]["ImageRepository"]
+    first, second = (session.env[name] for name in TARGETS)
+    return second if running["ImageIdentifier"].endswith(first) else first
+
+
+def _lag(seen: float | None, ended: float | None) -> float | None:
+    return None if seen is None or ended is None else round(seen - ended, 3)
+
+
+def _last_json(text: str) -> dict:
+    return json.loads([line for line in text.splitlines() if line.startswith("{")][-1])
+

@@ -1,0 +1,28 @@
+"""The bench's knobs, all from the environment (defaults keep `make bench` under 15 minutes)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+BENCHMARKS = ("app_rollback", "python_api", "drill", "fleet", "restore_small", "backup", "restore")
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class Config:
+    # ~2,000,000 appointments make a ~300 MB database; BENCH_DB_ROWS=6000000 for ~1 GB.
+    db_rows: int = field(default_factory=lambda: _int("BENCH_DB_ROWS", 2_000_000))
+    # The second, smaller size the restore's unavailability is shown at (~50 MB).
+    small_db_rows: int = field(default_factory=lambda: _int("BENCH_SMALL_DB_ROWS", 300_000))
+    deploy_seconds: float = field(default_factory=lambda: float(os.environ.get("BENCH_DEPLOY_SECONDS", "5")))
+    runs: int = field(default_factory=lambda: _int("BENCH_RUNS", 5))
+    slow_runs: int = field(default_factory=lambda: _int("BENCH_SLOW_RUNS", 3))
+    drill_runs: int = field(default_factory=lambda: _int("BENCH_DRILL_RUNS", 2))
+    only: tuple = field(default_factory=lambda: tuple(
+        name for name in os.environ.get("BENCH_ONLY", ",".join(BENCHMARKS)).split(",") if name))
+
+    def wants(self, name: str) -> bool:
+        return name in self.only

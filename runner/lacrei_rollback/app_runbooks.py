@@ -1,0 +1,108 @@
+"""The application runbooks (seed sections 1, 4 and 5): images, app rollback, git revert, emergency,
+drills, monitoring."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from lacrei_rollback import validate as v
+from lacrei_rollback.errors import InvalidArgument
+from lacrei_rollback.client import ClientBase
+from lacrei_rollback.execution import Control
+from lacrei_rollback.records import Image, images_of
+from lacrei_rollback.results import RunResult, task_results
+
+ECR_IMAGE_INFO = ("lacrei.rollback.ecr_image_info", "ecr_image_info")
+RELEASE_HISTORY = ("lacrei.rollback.apprunner_release_history", "apprunner_release_history")
+
+
+class AppRunbooks(ClientBase):
+    def list_images(self, *, limit: str | None = None, control: Control | None = None) -> list[Image]:
+        """The ECR images of each service, newest push first, with the one it runs marked."""
+        result = self.run_playbook("list_images", limit=limit, control=control)
+        ecr, history = task_results(result.events, ECR_IMAGE_INFO), task_results(result.events, RELEASE_HISTORY)
+        return [image for host in sorted(ecr) for image in images_of(host, ecr[host], history.get(host))]
+
+    def rollback_app(self, sha: str | None = None, target: str | None = None, confirm: str | None = None, *,
+                     check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
+        """Point each service at an earlier image: a git ``sha`` (7-40 hex) or ``target="previous"``.
+
+        ``confirm`` names the service (required by production inventories, except with check).
+        The result's ``audit`` holds from_image, to_image, operation_id, deploy_status...
+        """
+        v.exactly_one(sha=sha, target=target)
+        extravars = {"sha": v.optional(v.git_sha, "sha", sha),
+                     "target": v.optional(v.choice, "target", target, ("previous",)),
+                     "confirm": v.optional(v.text_value, "confirm", confirm)}
+        return self.run_playbook("rollback_app", extravars, check=check, limit=limit, control=control)
+
+    def rollback_git(self, commit: str, mainline: int | None = None, app_repo_path: str | os.PathLike | None = None,
+                     app_repo_remote: str | None = None, app_repo_branch: str | None = None,
+                     confirm: str | None = None, *, check: bool = False, limit: str | None = None,
+                     control: Control | None = None) -> RunResult:
+        """Revert ``commit`` (HEAD or a SHA) in the application repository and push it; the pipeline deploys it.
+
+        ``mainline`` picks the parent of a merge commit; the repository checkout, remote and branch
+        default to the inventory's. ``audit`` holds commit, subject, head_before, revert_commit, pushed.
+        """
+        extravars = {"commit": v.commit("commit", commit),
+                     "mainline": v.optional(v.positive_int, "mainline", mainline),
+                     "app_repo_path": v.optional(v.existing_directory, "app_repo_path", app_repo_path),
+                     "app_repo_remote": v.optional(v.git_ref, "app_repo_remote", app_repo_remote),
+                     "app_repo_branch": v.optional(v.git_ref, "app_repo_branch", app_repo_branch),
+                     "confirm": v.optional(v.text_value, "confirm", confirm)}
+        return self.run_playbook("rollback_git", extravars, check=check, limit=limit, control=control)
+
+    def emergency(self, sha: str | None = None, db_app: str | None = None, db_migration: str | None = None,
+                  webhook_url: str | None = None, confirm: str | None = None, monitor_window: str | None = None,
+                  monitor_interval: str | None = None, *, check: bool = False, limit: str | None = None,
+                  control: Control | None = None) -> RunResult:
+        """The emergency procedure: identify, communicate, execute, validate, write the incident report.
+
+        Rolls back to the previous good release, or to ``sha``; the database too when ``db_app`` and
+        ``db_migration`` are given. ``webhook_url`` (a secret, kept off disk and argv) overrides the
+        inventory's notify_webhook_url; the monitor window/interval after the rollback override the
+        role's (5m/60s). ``audit`` holds outcome, from_version, to_version, suspect,
+        time_to_recovery_seconds, incident_report (Markdown path; a .json twin beside it), notifications.
+        """
+        if (db_app is None) != (db_migration is None):
+            raise InvalidArgument("a database rollback needs both db_app and db_migration")
+        extravars = {"sha": v.optional(v.git_sha, "sha", sha),
+                     "db_app": v.optional(v.identifier, "db_app", db_app),
+                     "db_migration": v.optional(v.migration_name, "db_migration", db_migration),
+                     "confirm": v.optional(v.text_value, "confirm", confirm),
+                     "emergency_monitor_window": v.optional(v.duration, "monitor_window", monitor_window),
+                     "emergency_monitor_interval": v.optional(v.duration, "monitor_interval", monitor_interval)}
+        secret = {"notify_webhook_url": v.optional(v.secret_url, "webhook_url", webhook_url)}
+        return self.run_playbook("emergency", extravars, secret_vars=secret, check=check, limit=limit,
+                                 control=control)
+
+    def drill(self, name: str = "app_rollback", good_release: str | None = None,
+              release_under_test: str | None = None, *, limit: str | None = None,
+              control: Control | None = None) -> RunResult:
+        """Rehearse a rollback (refused in prod): deploy a good release, then a bad one, detect, recover.
+
+        ``name`` is a drill of the role's catalog (app_rollback, failed_deploy); the releases
+        (version tag or SHA) override the catalog's. ``audit`` holds drill_result, drill_report
+        (the JSON report's path), time_to_detect_seconds, time_to_recover_seconds.
+        """
+        extravars = {"drill_name": v.identifier("name", name),
+                     "drill_good_release": v.optional(v.release, "good_release", good_release),
+                     "drill_release_under_test": v.optional(v.release, "release_under_test", release_under_test)}
+        return self.run_playbook("drill", extravars, limit=limit, control=control)
+
+    def monitor(self, window: str | None = None, interval: str | None = None, breach_intervals: int | None = None,
+                baseline_end: str | datetime | int | None = None, baseline_window: str | None = None, *,
+                limit: str | None = None, control: Control | None = None) -> RunResult:
+        """Watch each service's metrics and error lines; fail after ``breach_intervals`` bad intervals.
+
+        Durations are like 30s, 10m, 1h; ``baseline_end`` (aware datetime, ISO 8601 or epoch)
+        compares against the window before the incident. ``output("lacrei_monitor")`` holds
+        the verdict, limits, summary and per-interval series (also on the exception's result).
+        """
+        extravars = {"window": v.optional(v.duration, "window", window),
+                     "interval": v.optional(v.duration, "interval", interval),
+                     "breach_intervals": v.optional(v.positive_int, "breach_intervals", breach_intervals),
+                     "baseline_end": v.optional(v.timestamp, "baseline_end", baseline_end),
+                     "baseline_window": v.optional(v.duration, "baseline_window", baseline_window)}
+        return self.run_playbook("monitor", extravars, limit=limit, control=control)

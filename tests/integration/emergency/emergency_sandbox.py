@@ -1,0 +1,107 @@
+"""A private live sandbox for the emergency procedure, and running playbooks/emergency.yml in it as
+a person does (ansible-playbook from the repository root, the sandbox inventory, SANDBOX_DIR)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+from sandbox import envfile
+
+REPO = Path(__file__).resolve().parents[3]
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+# Short windows: identify looks 2 minutes back in 5 s intervals; the monitor watches one 5 s interval.
+SHORT_WINDOWS = ("-e", "emergency_identify_window=2m", "-e", "emergency_identify_period=5s",
+                 "-e", "emergency_monitor_window=5s", "-e", "emergency_monitor_interval=5s",
+                 "-e", "emergency_monitor_metrics_delay=2s", "-e", "emergency_monitor_breach_intervals=1",
+                 "-e", "emergency_validate_delay=1")
+
+
+def clean_env(state: Path) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "SANDBOX_", "ANSIBLE_"))}
+    env.update(SANDBOX_DIR=str(state), SANDBOX_LIVE_FLUSH_SECONDS="1", PYTHONPATH=str(REPO),
+               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    return env
+
+
+def sandbox_command(state: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sandbox", *args], cwd=REPO, env=clean_env(state),
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def start_traffic(state: Path, seconds: int) -> subprocess.Popen:
+    """5 requests/s over the three critical endpoints (v1.3.0 answers 500 on one of them)."""
+    return subprocess.Popen([sys.executable, "-m", "sandbox", "traffic", "--rate", "5", "--seconds", str(seconds)],
+                            cwd=REPO, env=clean_env(state), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def deploy(state: Path, release: str) -> str:
+    """Deploy as the pipeline does; returns the operation id."""
+    done = sandbox_command(state, "deploy", release)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return re.search(r"operation (\S+) SUCCEEDED", done.stdout).group(1)
+
+
+def clients(state: Path):
+    values = envfile.read(state / "env")
+    session = boto3.session.Session(aws_access_key_id=values["AWS_ACCESS_KEY_ID"],
+                                    aws_secret_access_key=values["AWS_SECRET_ACCESS_KEY"], region_name=values["AWS_REGION"])
+    return (values, session.client("apprunner", endpoint_url=values["AWS_ENDPOINT_URL_APPRUNNER"]),
+            session.client("cloudwatch", endpoint_url=values["AWS_ENDPOINT_URL_CLOUDWATCH"]))
+
+
+def wait_for_5xx_since(state: Path, since: float, budget: float = 45.0) -> None:
+    """Wait until CloudWatch holds 5xx answers published after ``since`` (the release really fails)."""
+    values, _apprunner, cloudwatch = clients(state)
+    arn = values["APPRUNNER_SERVICE_ARN"]
+    dimensions = [{"Name": "ServiceName", "Value": values["APPRUNNER_SERVICE_NAME"]},
+                  {"Name": "ServiceID", "Value": arn.rsplit("/", 1)[-1]}]
+    deadline = time.monotonic() + budget
+    while time.monotonic() < deadline:
+        answer = cloudwatch.get_metric_statistics(
+            Namespace="AWS/AppRunner", MetricName="5xxStatusResponses", Dimensions=dimensions,
+            StartTime=since - 5, EndTime=time.time() + 5, Period=5, Statistics=["Sum"])
+        # Two full 5 s intervals with errors make the rise visible to identify.
+        if len([point for point in answer["Datapoints"] if point["Sum"] > 0]) >= 2:
+            return
+        time.sleep(1)
+    raise AssertionError("no 5xx answers reached CloudWatch after the bad deploy")
+
+
+def serving_image(state: Path) -> str:
+    values, apprunner, _cloudwatch = clients(state)
+    service = apprunner.describe_service(ServiceArn=values["APPRUNNER_SERVICE_ARN"])["Service"]
+    return service["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"]
+
+
+@dataclass
+class EmergencyRun:
+    rc: int
+    out: str
+    state: Path
+
+    def reports(self) -> list[Path]:
+        return sorted((self.state / "reports").glob("incident-*.json"))
+
+    def report(self) -> dict:
+        return json.loads(self.reports()[-1].read_text())
+
+    def markdown(self) -> str:
+        return self.reports()[-1].with_suffix(".md").read_text()
+
+    def audit(self) -> list[dict]:
+        path = self.state / "audit.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def run_emergency(state: Path, *args: str, timeout: float = 150) -> EmergencyRun:
+    done = subprocess.run([ANSIBLE_PLAYBOOK, "playbooks/emergency.yml", *SHORT_WINDOWS, *args], cwd=REPO,
+                          env=clean_env(state), capture_output=True, text=True, timeout=timeout, check=False)
+    return EmergencyRun(done.returncode, done.stdout + done.stderr, state)

@@ -1,0 +1,146 @@
+"""playbooks/emergency.yml end to end, against a private live sandbox (`python -m sandbox up` in a temp
+SANDBOX_DIR): the pipeline deploys v1.3.0 (GET /api/appointments/ answers 500) while traffic runs; the
+procedure identifies v1.3.0, tells the team through the webhook, rolls back to v1.2.0, validates and
+writes the incident report. With the webhook unreachable it still rolls back and reports the failed
+notification. The webhook URL (a secret) never reaches the output, the report or the audit trail.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from emergency_sandbox import (clients, deploy, run_emergency, sandbox_command, serving_image, start_traffic,
+                               wait_for_5xx_since)
+
+from sandbox import envfile, procs
+
+SECRET = "s3cr3tTOKEN"
+SECRET_PATH = f"/hooks/T000/B000/{SECRET}"
+PHASES = ["identify", "communicate", "execute", "validate", "postmortem"]
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    state = tmp_path_factory.mktemp("emergency") / "state"
+    try:
+        started = sandbox_command(state, "up", "--deploy-seconds", "1", "--rows", "200")
+        assert started.returncode == 0, started.stdout + started.stderr
+        yield state
+    finally:
+        sandbox_command(state, "down", timeout=120)
+
+
+@pytest.fixture
+def incident(sandbox):
+    """Traffic running, then the pipeline deploys v1.3.0 and its errors reach CloudWatch."""
+    traffic = start_traffic(sandbox, seconds=90)
+    try:
+        time.sleep(2)
+        since = time.time()
+        operation = deploy(sandbox, "v1.3.0")
+        wait_for_5xx_since(sandbox, since)
+        yield operation
+    finally:
+        traffic.kill()
+        traffic.wait(timeout=10)
+
+
+def secret_webhook(state) -> str:
+    """The sandbox receiver, addressed through a Slack-like path with a secret-looking token."""
+    return envfile.read(state / "env")["WEBHOOK_URL"].split("/hooks/")[0] + SECRET_PATH
+
+
+def messages(state) -> list[dict]:
+    return [json.loads(path.read_text()) for path in sorted((state / "notifications").glob("*.json"))]
+
+
+def assert_no_secret(run) -> None:
+    artefacts = {"output": run.out, "markdown report": run.markdown(), "json report": run.reports()[-1].read_text(),
+                 "audit trail": (run.state / "audit.jsonl").read_text()}
+    leaked = [name for name, text in artefacts.items() if SECRET in text or SECRET_PATH in text]
+    assert not leaked, f"webhook URL leaked into {leaked}"
+
+
+def assert_back_on_v120(state, run) -> None:
+    sha = envfile.read(state / "env")["RELEASE_V1_2_0_SHA"]
+    assert serving_image(state).endswith(":" + sha)
+    report = run.report()
+    assert report["from"]["version"] == "v1.3.0" and report["to"]["version"] == "v1.2.0"
+
+
+def assert_check_mode_changes_nothing(state) -> None:
+    """--check runs identify and shows what execute would do; nothing is deployed, sent or written."""
+    before = serving_image(state)
+    run = run_emergency(state, "--check", "-e", f"notify_webhook_url={secret_webhook(state)}")
+    assert run.rc == 0, run.out[-4000:]
+    assert "SUSPECTED DEPLOY: v1.3.0" in run.out
+    assert "(check mode: would deploy)" in run.out
+    assert before.endswith(":" + envfile.read(state / "env")["RELEASE_V1_3_0_SHA"])
+    assert serving_image(state) == before
+    assert not messages(state) and not list((state / "reports").glob("incident-*"))
+    assert SECRET not in run.out
+
+
+def test_emergency_rolls_back_notifies_and_reports(sandbox, incident):
+    assert_check_mode_changes_nothing(sandbox)
+    run = run_emergency(sandbox, "-e", f"notify_webhook_url={secret_webhook(sandbox)}")
+    assert run.rc == 0, run.out[-6000:]
+
+    # identify: the suspect shown plainly, with the operation the pipeline started.
+    assert "SUSPECTED DEPLOY: v1.3.0" in run.out
+    report = run.report()
+    assert report["suspect"]["version"] == "v1.3.0" and report["suspect"]["operation_id"] == incident
+    assert report["error_rise"]["start"]
+
+    # communicate + validate: two messages, to the secret path, naming service, suspect, operator, contacts.
+    received = messages(sandbox)
+    assert [item["path"] for item in received] == [SECRET_PATH, SECRET_PATH]
+    started, outcome = (item["message"]["text"] for item in received)
+    assert "Emergency rollback started" in started and "`lacrei-saude-backend`" in started
+    assert "v1.3.0" in started and "*Run by:*" in started
+    assert "devops-lead@lacrei.example" in started and "oncall@lacrei.example" in started
+    assert "recovered" in outcome and "v1.3.0 -> v1.2.0" in outcome
+
+    # execute: back on v1.2.0 (boto3 against the emulator), validation passed, recovery timed.
+    assert_back_on_v120(sandbox, run)
+    assert report["result"] == "recovered" and report["failure"] is None
+    assert report["metrics_after"]["verdict"]["status"] == "healthy"
+    assert 0 < report["time_to_recovery_seconds"]
+    assert [phase["name"] for phase in report["phases"]] == PHASES
+    assert all(phase["outcome"] == "ok" for phase in report["phases"][:-1])
+
+    # the monitor shows the error rate falling.
+    assert report["metrics_before"]["summary"]["error_rate"] > 0.2
+    assert report["metrics_after"]["summary"]["error_rate"] < report["metrics_before"]["summary"]["error_rate"] / 4
+
+    markdown = run.markdown()
+    assert "## Timeline" in markdown and "| identify |" in markdown and "| validate |" in markdown
+    assert f"| **Time to recovery** | **{report['time_to_recovery_seconds']:.1f} s**" in markdown
+    assert "## Root cause" in markdown and "### 2. Deploy Gradual" in markdown
+    assert "- [x] Notificar a equipe" in markdown
+
+    audit = run.audit()[-1]
+    assert audit["runbook"] == "emergency" and audit["result"] == "ok" and audit["outcome"] == "recovered"
+    assert audit["suspect"]["version"] == "v1.3.0" and audit["to_version"] == "v1.2.0"
+    assert set(PHASES[:4]) <= set(audit["phase_seconds"])
+    assert_no_secret(run)
+
+
+def test_unreachable_webhook_still_rolls_back_and_reports_it(sandbox, incident):
+    closed = f"http://127.0.0.1:{procs.free_port()}{SECRET_PATH}"
+    delivered_before = len(messages(sandbox))
+    run = run_emergency(sandbox, "-e", f"notify_webhook_url={closed}")
+    assert run.rc == 0, run.out[-6000:]
+    assert "Notification started: NOT delivered" in run.out
+    assert len(messages(sandbox)) == delivered_before
+
+    assert_back_on_v120(sandbox, run)
+    report = run.report()
+    assert report["suspect"]["operation_id"] == incident  # this deploy of v1.3.0, not the earlier one
+    assert [(item["event"], item["sent"]) for item in report["notifications"]] == [("started", False), ("outcome", False)]
+    assert "Connection refused" in report["notifications"][0]["error"]
+    assert "| started |" in run.markdown() and "**no**" in run.markdown()
+    assert "- [ ] Notificar a equipe (the notification was NOT delivered" in run.markdown()
+    assert [item["sent"] for item in run.audit()[-1]["notifications"]] == [False, False]
+    assert_no_secret(run)
