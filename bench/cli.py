@@ -92,6 +92,12 @@ def write_results(config: Config, run: Run, started: datetime, seconds: float) -
 
 
 def main() -> int:
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        from bench import config as knobs
+        print(__doc__.strip() + "\n\n" + (knobs.__doc__ or "").strip())
+        print("Knobs: BENCH_ONLY (comma-separated names), BENCH_RUNS, BENCH_DB_ROWS, BENCH_DEPLOY_SECONDS; "
+              "see bench/config.py.")
+        return 0
     config = Config()
     started, clock = datetime.now(timezone.utc), time.monotonic()
     session = Session(config.deploy_seconds, config.small_db_rows)
