@@ -70,12 +70,16 @@ def assert_back_on_v120(state, run) -> None:
 
 
 def assert_check_mode_changes_nothing(state) -> None:
-    """--check runs identify and shows what execute would do; nothing is deployed, sent or written."""
+    """--check runs identify and shows what execute would do (database plan included); nothing is
+    deployed, migrated, backed up, sent or written."""
     before = serving_image(state)
-    run = run_emergency(state, "--check", "-e", f"notify_webhook_url={secret_webhook(state)}")
+    run = run_emergency(state, "--check", "-e", f"notify_webhook_url={secret_webhook(state)}",
+                        "-e", "db_app=professionals", "-e", "db_migration=0004")
     assert run.rc == 0, run.out[-4000:]
     assert "SUSPECTED DEPLOY: v1.3.0" in run.out
     assert "(check mode: would deploy)" in run.out
+    assert "unapply professionals.0005_council_registration_index" in run.out  # the database plan, not run
+    assert not list((state / "backups").glob("*"))
     assert before.endswith(":" + envfile.read(state / "env")["RELEASE_V1_3_0_SHA"])
     assert serving_image(state) == before
     assert not messages(state) and not list((state / "reports").glob("incident-*"))
