@@ -1,0 +1,45 @@
+"""The emergency procedure's incident report renders even when the procedure stopped early.
+
+A run refused in "execute" (no earlier good release known) has no monitor reading after the
+rollback and no identify summary: the report must still be written, saying so.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+TEMPLATE = REPO / "roles" / "emergency" / "templates" / "incident_report.md.j2"
+STOPPED_EARLY = {
+    "service": "lacrei-saude-backend", "service_arn": "arn:aws:apprunner:us-east-1:1:service/x/y",
+    "inventory": "sandbox", "run_by": "oncall", "result": "failed",
+    "failure": {"phase": "execute", "task": "Refuse when no earlier good release is known",
+                "message": "No earlier good release known"},
+    "started_at": "2026-11-29T10:00:00Z", "validated_at": None, "time_to_recovery_seconds": None,
+    "from": {}, "to": {}, "suspect": {}, "error_rise": {}, "operations": [],
+    "requested": {"target": "previous", "db_app": None, "db_migration": None},
+    "metrics_before": {"window": {}, "summary": {}}, "metrics_after": {"window": {}, "summary": {}, "verdict": {}},
+    "latest_error_lines": [], "notifications": [], "contacts": [], "phases": [],
+}
+
+
+def render(report: dict, tmp_path: Path) -> str:
+    variables = tmp_path / "vars.json"
+    variables.write_text(json.dumps({"__emergency_report": report}))
+    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+         "-m", "ansible.builtin.debug", "-a", f"msg={{{{ lookup('ansible.builtin.template', '{TEMPLATE}') }}}}",
+         "-e", f"@{variables}"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_report_of_a_procedure_stopped_before_the_monitor(tmp_path):
+    text = render(STOPPED_EARLY, tmp_path)
+    assert "| Requests | n/a | n/a |" in text
+    assert "No earlier good release known" in text and "not recovered" in text
