@@ -69,9 +69,7 @@ def test_bad_release_is_unhealthy_and_rollback_is_healthy(sandbox):
     assert good.rc == 0, good.out
     stats = good.custom_stats("lacrei-saude-backend")["lacrei_monitor"]
     assert [item["verdict"] for item in stats["intervals"]] == ["ok"] * 3
-    # The first interval is aligned down to its period, so it may still hold the last requests that
-    # v1.3.0 answered before the switch: healthy means under the threshold, not zero.
-    assert all(item["requests"] > 0 and item["error_rate"] < 0.05 for item in stats["intervals"])
+    assert all(item["requests"] > 0 and item["error_rate"] == 0 for item in stats["intervals"])
     assert all(item["cpu_percent"] is not None and item["memory_percent"] > 0 for item in stats["intervals"])
     assert good.audit()[-1]["monitor_verdict"] == "healthy"
     secret = envfile.read(sandbox / "env")["DATABASE_URL"].split(":")[2].split("@")[0]
