@@ -26,14 +26,18 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.postgres import MA
 
 SCRATCH = "_restore_"
 PREVIOUS = "_pre_restore_"
+# Client sessions only: PostgreSQL itself ends autovacuum workers when a database is renamed or
+# dropped, and only a superuser may terminate them (a freshly loaded table often has one).
 SESSIONS = (
     "SELECT pid, usename AS user, application_name AS application, client_addr::text AS client,"
-    " state FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid() ORDER BY pid"
+    " state FROM pg_stat_activity WHERE datname = :'db' AND pid <> pg_backend_pid()"
+    " AND backend_type = 'client backend' ORDER BY pid"
 )
 TERMINATE = (
     "SELECT coalesce(json_agg(s), '[]') FROM (SELECT pid, usename AS user, application_name AS application,"
     " client_addr::text AS client, state, pg_terminate_backend(pid) AS terminated FROM pg_stat_activity"
-    " WHERE datname = :'db' AND pid <> pg_backend_pid() ORDER BY pid) AS s;\n"
+    " WHERE datname = :'db' AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    " ORDER BY pid) AS s;\n"
 )
 RENAMES = 'ALTER DATABASE :"db" RENAME TO :"previous";\nALTER DATABASE :"scratch" RENAME TO :"db";\n'
 BUSY = "is being accessed by other users"
