@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,6 +29,9 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.pg_archive import 
     remove,
     write_json,
 )
+
+
+PARTIAL_PID = re.compile(r"\.partial-(\d+)(?:\.manifest\.json)?$")
 
 
 @dataclass
@@ -83,8 +87,8 @@ def remove_stale_partials(request: BackupRequest) -> None:
     """Temporary entries of killed runs (their PID is gone) for this database."""
     pattern = os.path.join(request.backup_dir, f".backup_{glob.escape(request.database)}_*.partial-*")
     for path in glob.glob(pattern):
-        pid = path.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        found = PARTIAL_PID.search(path)  # the archive's and its manifest's (.partial-<pid>.manifest.json)
+        if found and not _pid_alive(int(found.group(1))):
             remove(path)
 
 

@@ -15,8 +15,10 @@ description:
   - A plain SQL file without manifest (the runbook's C(pg_dump db > backup.sql)) is accepted;
     only its size/checksum check is skipped (a warning says so). Custom or directory archives
     without manifest need O(allow_missing_manifest).
-  - Takes a safety backup of the current O(database) first (custom format, same procedure and
-    manifest as M(lacrei.rollback.postgres_backup)), unless O(safety_backup=false).
+  - Takes a safety backup of the current O(database) (custom format, same procedure and manifest
+    as M(lacrei.rollback.postgres_backup)), unless O(safety_backup=false). It runs beside the load
+    described below - O(database) is only read until the swap - and the swap waits for both; if
+    either fails, nothing is swapped.
   - Restores into a new database C(<database>_restore_<stamp>) (C(pg_restore --exit-on-error -j)
     for archives, C(psql -v ON_ERROR_STOP=1 -1) for plain SQL). Only when that fully succeeded,
     one transaction renames O(database) to C(<database>_pre_restore_<stamp>) and the new database
@@ -143,7 +145,9 @@ safety_backup:
   type: dict
   sample: {"backup_path": "/var/backups/backup_consultas_medicas_20260209_121500.dump", "size": 482113}
 durations:
-  description: Seconds per phase (verify, safety_backup, restore, swap).
+  description:
+    - Seconds per phase (verify, safety_backup, restore, swap). C(safety_backup) and C(restore) run
+      at the same time, so the phases add up to more than the run took.
   returned: always
   type: dict
   sample: {"verify": 0.05, "safety_backup": 1.2, "restore": 2.4, "swap": 0.03}
@@ -156,6 +160,7 @@ unavailable_seconds:
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -170,6 +175,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.pg_archive import 
 )
 from ansible_collections.lacrei.rollback.plugins.module_utils.pg_backup import (
     BackupRequest,
+    check_backup_dir,
     create_backup,
     utc_stamp,
 )
@@ -221,10 +227,38 @@ def load(module, pg: Postgres, fmt: str, scratch: str, original: dict | None) ->
         raise
 
 
-def safety_backup(module, pg: Postgres) -> dict:
+def safety_folder(module) -> str:
     params = module.params
-    folder = params["safety_backup_dir"] or os.path.dirname(os.path.abspath(params["backup_file"]))
-    return create_backup(pg, BackupRequest(database=params["database"], backup_dir=folder))
+    return params["safety_backup_dir"] or os.path.dirname(os.path.abspath(params["backup_file"]))
+
+
+def safety_backup(module, pg: Postgres) -> dict:
+    return create_backup(pg, BackupRequest(database=module.params["database"], backup_dir=safety_folder(module)))
+
+
+def load_beside_safety_backup(module, pg: Postgres, timer: "Timer", fmt: str, scratch: str, original: dict) -> dict:
+    """Dump the current database and load the scratch one at the same time; the safety backup's facts.
+
+    Both only read the current database, so neither waits for the other; the swap comes after both
+    succeeded. A failed load waits for the backup to end (it is kept: it is a good backup of the
+    untouched database); a failed backup drops the loaded scratch database.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        backup = pool.submit(timer.run, "safety_backup", safety_backup, module, pg)
+        try:
+            timer.run("restore", load, module, pg, fmt, scratch, original)
+        except BaseException:
+            backup.exception()  # wait for pg_dump to end; the load's error is the one to report
+            raise
+        try:
+            return backup.result()
+        except ActionFailed as exc:
+            dbs.drop(pg, scratch)
+            raise ActionFailed(f"{exc.msg}. Database {module.params['database']} was not changed; the restored "
+                               f"copy {scratch} was dropped.", **exc.details) from exc
+        except BaseException:
+            dbs.drop(pg, scratch)
+            raise
 
 
 class Timer:
@@ -255,8 +289,10 @@ def restore(module, pg: Postgres) -> dict:
         dbs.refuse_sessions(database, found)
     result["leftovers_dropped"] = dbs.clean_leftovers(pg, database)
     if original and params["safety_backup"]:
-        result["safety_backup"] = timer.run("safety_backup", safety_backup, module, pg)
-    timer.run("restore", load, module, pg, verified["format"], scratch, original)
+        check_backup_dir(safety_folder(module))
+        result["safety_backup"] = load_beside_safety_backup(module, pg, timer, verified["format"], scratch, original)
+    else:
+        timer.run("restore", load, module, pg, verified["format"], scratch, original)
     result.update(swap_in(module, pg, timer, scratch, previous if original else None))
     return result
 

@@ -204,3 +204,45 @@ def test_directory_archive_with_extra_file_is_refused(run_module, login, sample_
     result = restore(run_module, login, sample_db, archive)
 
     assert result["failed"] and "does not match its manifest" in result["msg"]
+
+
+def failing_pg_dump(folder) -> str:
+    """A pg_bindir whose pg_dump answers --version and then fails after a while (other tools: PATH)."""
+    real = shutil.which("pg_dump")
+    os.makedirs(folder, exist_ok=True)
+    script = os.path.join(folder, "pg_dump")
+    with open(script, "w") as handle:
+        handle.write(f'#!/bin/sh\n[ "$1" = --version ] && exec {real} --version\nsleep 0.3\n'
+                     'echo "pg_dump: error: simulated failure of the safety backup" >&2\nexit 1\n')
+    os.chmod(script, 0o755)
+    return folder
+
+
+def test_failed_safety_backup_drops_the_restored_copy(run_module, login, app_server, sample_db, backup_of, tmp_path):
+    archive = backup_of(sample_db)
+    damage(app_server, sample_db)
+    before = digest(app_server, sample_db)
+
+    result = restore(run_module, login, sample_db, archive, pg_bindir=failing_pg_dump(str(tmp_path / "bin")))
+
+    assert result["failed"] and "simulated failure of the safety backup" in result["msg"], result
+    assert "was not changed" in result["msg"] and "was dropped" in result["msg"], result
+    assert digest(app_server, sample_db) == before and databases(app_server, sample_db) == [sample_db]
+    assert not [name for name in os.listdir(tmp_path) if ".partial-" in name]
+
+
+def test_failed_load_keeps_the_original_and_a_complete_safety_backup(run_module, login, app_server, sample_db,
+                                                                      tmp_path):
+    before = digest(app_server, sample_db)
+    bad = tmp_path / "bad.sql"
+    bad.write_text("CREATE TABLE fine (id int);\nINSERT INTO missing_table VALUES (1);\n"
+                   "--\n-- PostgreSQL database dump complete\n--\n")
+    safety_dir = tmp_path / "safety"
+    safety_dir.mkdir()
+
+    result = restore(run_module, login, sample_db, bad, safety_backup_dir=str(safety_dir))
+
+    assert result["failed"] and 'relation "missing_table" does not exist' in result["msg"], result
+    assert digest(app_server, sample_db) == before and databases(app_server, sample_db) == [sample_db]
+    files = sorted(os.listdir(safety_dir))
+    assert len(files) == 2 and files[1] == files[0] + ".manifest.json", files  # ended, verified, published

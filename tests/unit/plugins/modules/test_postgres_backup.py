@@ -88,13 +88,16 @@ def test_stale_partials_of_dead_runs_are_removed(tmp_path):
     dead_pid = 9_999_999  # above Linux's pid_max (4,194,304): never a live process
     stale = tmp_path / f".backup_db_20260209_120000.dump.partial-{dead_pid}"
     live = tmp_path / f".backup_db_20260209_120001.dump.partial-{procs.os.getpid()}"
+    stale_manifest = tmp_path / f".backup_db_20260209_120000.dump.partial-{dead_pid}.manifest.json"
+    live_manifest = tmp_path / f".backup_db_20260209_120001.dump.partial-{procs.os.getpid()}.manifest.json"
     other = tmp_path / f".backup_otherdb_20260209_120000.dump.partial-{dead_pid}"
-    for path in (stale, live, other):
+    for path in (stale, live, stale_manifest, live_manifest, other):
         path.write_text("x")
 
     remove_stale_partials(BackupRequest("db", str(tmp_path)))
 
-    assert not stale.exists() and live.exists() and other.exists()
+    assert not stale.exists() and not stale_manifest.exists()
+    assert live.exists() and live_manifest.exists() and other.exists()
 
 
 def test_check_mode_fails_clearly_without_server(run_module, tmp_path):
