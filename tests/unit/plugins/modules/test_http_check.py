@@ -1,0 +1,116 @@
+"""http_check against a real HTTP server of this test (loopback): statuses, JSON fields, retries only
+for what failed, no answer at all, bad input, and what the result carries."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ansible_collections.lacrei.rollback.plugins.modules import http_check as mod
+from sandbox import procs
+
+
+class Handler(BaseHTTPRequestHandler):
+    hits: dict = {}
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        count = self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        status, body = {
+            "/health/": (200, {"status": "ok"}),
+            "/warming": (503 if count <= 2 else 200, {"status": "ok"}),
+            "/broken": (500, "<h1>Server   Error</h1>\n" + "x" * 500),
+            "/text": (200, "not json"),
+            "/list": (200, [1, 2]),
+            "/moved": (302, ""),
+        }.get(self.path, (404, "not found"))
+        data = (json.dumps(body) if not isinstance(body, str) else body).encode()
+        self.send_response(status)
+        if self.path == "/moved":
+            self.send_header("Location", "/health/")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def base_url():
+    Handler.hits = {}
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def run(run_module, base_url, endpoints, **options):
+    return run_module(mod, dict(dict(base_url=base_url, endpoints=endpoints, retries=3, delay=0), **options))
+
+
+def test_all_expected_answers_pass_in_one_attempt_each(run_module, base_url):
+    result = run(run_module, base_url, [{"path": "/health/", "json_field": "status", "json_value": "ok"},
+                                        {"path": "/missing", "status": 404}, {"path": "/moved"}])
+
+    assert not result.get("failed") and result["changed"] is False, result
+    assert [(e["path"], e["ok"], e["status"], e["attempts"]) for e in result["endpoints"]] == [
+        ("/health/", True, 200, 1), ("/missing", True, 404, 1), ("/moved", True, 200, 1)]
+    assert result["endpoints"][0]["url"] == base_url + "health/"  # no double slash
+    assert "body" not in result["endpoints"][0]
+
+
+def test_only_failing_endpoints_are_asked_again(run_module, base_url):
+    result = run(run_module, base_url, [{"path": "/health/"}, {"path": "/warming", "json_field": "status"}])
+
+    assert not result.get("failed"), result
+    assert Handler.hits == {"/health/": 1, "/warming": 3}
+    assert result["endpoints"][1]["attempts"] == 3
+
+
+def test_failure_names_each_endpoint_with_status_expectation_and_body(run_module, base_url):
+    result = run(run_module, base_url, [{"path": "/health/"}, {"path": "/broken"},
+                                        {"path": "/health/", "json_field": "status", "json_value": "degraded"},
+                                        {"path": "/text", "json_field": "status"}, {"path": "/list", "json_field": "a"}],
+                 retries=1, body_excerpt=24)
+
+    assert result["failed"]
+    msg = result["msg"]
+    assert msg.startswith(f"Validation of {base_url} failed after 2 attempts per endpoint: ")
+    assert "GET /broken answered 500 (expected 200), body: <h1>Server Error</h1> xx; " in msg
+    assert "GET /health/ answered 200 (expected 200 with status=degraded)" in msg
+    assert "GET /text answered 200 (expected 200 with status=any), body: not json" in msg
+    assert "GET /list answered 200 (expected 200 with a=any)" in msg
+    assert msg.count("GET /health/") == 1  # the plain /health/ check passed
+    assert Handler.hits["/broken"] == 2
+    broken = result["endpoints"][1]
+    assert broken["ok"] is False and len(broken["body"]) == 24
+
+
+def test_no_answer_says_why(run_module):
+    result = run(run_module, f"http://127.0.0.1:{procs.free_port()}", [{"path": "/health/"}], retries=0, timeout=2)
+
+    assert result["failed"] and "GET /health/ got no answer (" in result["msg"], result
+    assert "refused" in result["msg"].lower()
+    assert result["endpoints"][0]["status"] is None and result["endpoints"][0]["reason"]
+
+
+def test_retries_wait_the_delay_between_rounds(monkeypatch):
+    slept = []
+    monkeypatch.setattr(mod, "request", lambda url, params: (503, "", None))
+    results = mod.check(dict(base_url="http://x", endpoints=[{"path": "/a", "status": 200}], retries=2, delay=1.5,
+                             body_excerpt=10), sleep=slept.append)
+    assert slept == [1.5, 1.5] and results[0]["attempts"] == 3
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(base_url="ftp://x", endpoints=[{"path": "/"}]), "must be an http(s) URL"),
+    (dict(base_url="http://x", endpoints=[]), "non-empty list"),
+    (dict(base_url="http://x", endpoints=[{"path": "/"}], retries=-1), "retries and delay"),
+])
+def test_bad_input_is_refused_before_any_request(run_module, options, message):
+    result = run_module(mod, options)
+    assert result["failed"] and message in result["msg"], result
