@@ -15,7 +15,7 @@ description:
   - Fails naming every endpoint that never answered as expected, its last status (or why there was
     no answer) and an excerpt of its body.
   - Only reads; it runs in check mode too.
-version_added: "0.2.0"
+version_added: "0.1.0"
 options:
   base_url:
     description: Base URL of the service (C(http://) or C(https://)); a trailing C(/) is ignored.
@@ -90,7 +90,7 @@ endpoints:
     status: {description: Last HTTP status (null when there was no answer)., type: int, sample: 200}
     expected: {description: What was expected., type: str, sample: "200 with status=ok"}
     attempts: {description: Requests sent., type: int, sample: 1}
-    reason: {description: Why there was no answer (connection refused, timeout); null otherwise., type: str, sample: null}
+    reason: {description: "Why there was no answer (connection refused, timeout); null otherwise.", type: str, sample: null}
     body: {description: Excerpt of the last body (only for an endpoint that failed)., type: str, sample: "Server Error (500)"}
   sample: []
 """
