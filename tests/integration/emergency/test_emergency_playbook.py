@@ -148,3 +148,40 @@ def test_unreachable_webhook_still_rolls_back_and_reports_it(sandbox, incident):
     assert "- [ ] Notificar a equipe (the notification was NOT delivered" in run.markdown()
     assert [item["sent"] for item in run.audit()[-1]["notifications"]] == [False, False]
     assert_no_secret(run)
+
+
+def applied_migrations(state, app: str) -> list[str]:
+    import psycopg2
+
+    conn = psycopg2.connect(envfile.read(state / "env")["DATABASE_URL"])
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT name FROM django_migrations WHERE app = %s ORDER BY name", (app,))
+            return [row[0] for row in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def test_emergency_with_database_rollback_backs_up_then_unapplies(sandbox, incident):
+    """Last in this module: it leaves the database at professionals 0004. The real path of
+    execute's database step (check mode is covered above): a verified backup first, then the
+    migration unapplied with the running release's code, then the application rolled back."""
+    assert "0005_council_registration_index" in applied_migrations(sandbox, "professionals")
+    backups_before = set((sandbox / "backups").glob("*"))
+
+    run = run_emergency(sandbox, "-e", f"notify_webhook_url={secret_webhook(sandbox)}",
+                        "-e", "db_app=professionals", "-e", "db_migration=0004")
+
+    assert run.rc == 0, run.out[-6000:]
+    applied = applied_migrations(sandbox, "professionals")
+    assert applied[-2:] == ["0003_populate_display_name", "0004_normalize_emails"], applied
+    new = sorted(set((sandbox / "backups").glob("*")) - backups_before)
+    manifests = [path for path in new if path.name.endswith(".manifest.json")]
+    assert len(manifests) == 1 and len(new) == 2, new  # one archive, published with its manifest
+    manifest = json.loads(manifests[0].read_text())
+    assert manifest["database"] == "consultas_medicas" and manifest["size"] > 0 and manifest["sha256"]
+    assert_back_on_v120(sandbox, run)
+    assert run.report()["result"] == "recovered"
+    audit = run.audit()[-1]
+    assert audit["runbook"] == "emergency" and audit["result"] == "ok"
+    assert_no_secret(run)
