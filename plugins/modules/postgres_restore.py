@@ -161,6 +161,7 @@ unavailable_seconds:
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -206,11 +207,25 @@ def verify_backup(module, pg: Postgres) -> dict:
     return {"format": fmt, "checksum_verified": manifest is not None}
 
 
+@contextmanager
+def dropped_on_failure(module, pg: Postgres, scratch: str, what: str):
+    """Drop ``scratch`` when the block fails; an ActionFailed then also says the database is unchanged."""
+    try:
+        yield
+    except ActionFailed as exc:
+        dbs.drop(pg, scratch)
+        raise ActionFailed(f"{exc.msg}. Database {module.params['database']} was not changed; the {what} "
+                           f"{scratch} was dropped.", **exc.details) from exc
+    except BaseException:
+        dbs.drop(pg, scratch)
+        raise
+
+
 def load(module, pg: Postgres, fmt: str, scratch: str, original: dict | None) -> None:
     """Create ``scratch`` and restore the backup into it; drop it again on any failure."""
     params = module.params
     dbs.create_like(pg, scratch, original)
-    try:
+    with dropped_on_failure(module, pg, scratch, "scratch copy"):
         if fmt == "plain":
             pg.run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", scratch, "-f", params["backup_file"]],
                    f"restore {params['backup_file']} with psql")
@@ -218,13 +233,6 @@ def load(module, pg: Postgres, fmt: str, scratch: str, original: dict | None) ->
             owner = ["--no-owner"] if params["no_owner"] else []
             pg.run("pg_restore", ["--no-password", "--exit-on-error", "-j", str(params["jobs"]), *owner,
                                   "-d", scratch, params["backup_file"]], f"restore {params['backup_file']}")
-    except ActionFailed as exc:
-        dbs.drop(pg, scratch)
-        raise ActionFailed(f"{exc.msg}. Database {params['database']} was not changed; the scratch copy "
-                           f"{scratch} was dropped.", **exc.details) from exc
-    except BaseException:
-        dbs.drop(pg, scratch)
-        raise
 
 
 def safety_folder(module) -> str:
@@ -250,15 +258,8 @@ def load_beside_safety_backup(module, pg: Postgres, timer: "Timer", fmt: str, sc
         except BaseException:
             backup.exception()  # wait for pg_dump to end; the load's error is the one to report
             raise
-        try:
+        with dropped_on_failure(module, pg, scratch, "restored copy"):
             return backup.result()
-        except ActionFailed as exc:
-            dbs.drop(pg, scratch)
-            raise ActionFailed(f"{exc.msg}. Database {module.params['database']} was not changed; the restored "
-                               f"copy {scratch} was dropped.", **exc.details) from exc
-        except BaseException:
-            dbs.drop(pg, scratch)
-            raise
 
 
 class Timer:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.http_stub import http_stub
 from tests.integration.sandbox_fixture import ANSIBLE_PLAYBOOK, REPO
 
 PLAYBOOK = """
@@ -21,37 +20,19 @@ PLAYBOOK = """
 """
 
 
-class Handler(BaseHTTPRequestHandler):
-    hits: dict = {}
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        count = self.hits[self.path] = self.hits.get(self.path, 0) + 1
-        status, body = {
-            "/ok": (200, {"status": "ok"}),
-            "/flaky": (503 if count <= 2 else 200, {"status": "starting" if count <= 2 else "ok"}),
-            "/broken": (500, "Traceback (most recent call last): AttributeError: 'Professional' has no 'full_name'"),
-            "/degraded": (200, {"status": "degraded"}),
-        }.get(self.path, (404, "not found"))
-        data = (json.dumps(body) if isinstance(body, dict) else body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json" if isinstance(body, dict) else "text/plain")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+def answer(path: str, count: int):
+    return {
+        "/ok": (200, {"status": "ok"}),
+        "/flaky": (503 if count <= 2 else 200, {"status": "starting" if count <= 2 else "ok"}),
+        "/broken": (500, "Traceback (most recent call last): AttributeError: 'Professional' has no 'full_name'"),
+        "/degraded": (200, {"status": "degraded"}),
+    }.get(path, (404, "not found"))
 
 
 @pytest.fixture
-def server():
-    Handler.hits = {}
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+def stub():
+    with http_stub(answer) as running:
+        yield running
 
 
 def check(tmp_path, base_url, endpoints, retries):
@@ -66,15 +47,17 @@ def check(tmp_path, base_url, endpoints, retries):
     return done.returncode, done.stdout + done.stderr
 
 
-def test_endpoints_answering_within_the_budget_pass(server, tmp_path):
+def test_endpoints_answering_within_the_budget_pass(stub, tmp_path):
+    server, hits = stub
     rc, out = check(tmp_path, server, [{"path": "/ok", "status": 200, "json_field": "status", "json_value": "ok"},
                                        {"path": "/flaky", "json_field": "status"}], retries=3)
     assert rc == 0, out
-    assert Handler.hits == {"/ok": 1, "/flaky": 3}
+    assert hits == {"/ok": 1, "/flaky": 3}
     assert "/ok, /flaky answered as expected" in out
 
 
-def test_failure_names_each_endpoint_with_status_and_body(server, tmp_path):
+def test_failure_names_each_endpoint_with_status_and_body(stub, tmp_path):
+    server, hits = stub
     rc, out = check(tmp_path, server, [{"path": "/ok"}, {"path": "/broken", "status": 200},
                                        {"path": "/degraded", "json_field": "status", "json_value": "ok"},
                                        {"path": "/flaky"}], retries=1)
@@ -83,7 +66,7 @@ def test_failure_names_each_endpoint_with_status_and_body(server, tmp_path):
     assert "GET /degraded answered 200 (expected 200 with status=ok)" in out and "degraded" in out
     assert "GET /flaky answered 503 (expected 200)" in out
     assert "GET /ok answered" not in out
-    assert Handler.hits["/broken"] == 2  # 1 + retries
+    assert hits["/broken"] == 2  # 1 + retries
 
 
 def test_unreachable_service_fails_clearly(tmp_path):

@@ -2,50 +2,38 @@
 for what failed, no answer at all, bad input, and what the result carries."""
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from ansible_collections.lacrei.rollback.plugins.modules import http_check as mod
 from sandbox import procs
+from tests.http_stub import http_stub
 
 
-class Handler(BaseHTTPRequestHandler):
-    hits: dict = {}
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        count = self.hits[self.path] = self.hits.get(self.path, 0) + 1
-        status, body = {
-            "/health/": (200, {"status": "ok"}),
-            "/warming": (503 if count <= 2 else 200, {"status": "ok"}),
-            "/broken": (500, "<h1>Server   Error</h1>\n" + "x" * 500),
-            "/text": (200, "not json"),
-            "/list": (200, [1, 2]),
-            "/moved": (302, ""),
-        }.get(self.path, (404, "not found"))
-        data = (json.dumps(body) if not isinstance(body, str) else body).encode()
-        self.send_response(status)
-        if self.path == "/moved":
-            self.send_header("Location", "/health/")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+def answer(path: str, count: int):
+    return {
+        "/health/": (200, {"status": "ok"}),
+        "/warming": (503 if count <= 2 else 200, {"status": "ok"}),
+        "/broken": (500, "<h1>Server   Error</h1>\n" + "x" * 500),
+        "/text": (200, "not json"),
+        "/list": (200, [1, 2]),
+        "/moved": (302, "", {"Location": "/health/"}),
+    }.get(path, (404, "not found"))
 
 
 @pytest.fixture
-def base_url():
-    Handler.hits = {}
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+def server():
+    with http_stub(answer) as (url, hits):
+        yield url + "/", hits
+
+
+@pytest.fixture
+def base_url(server):
+    return server[0]
+
+
+@pytest.fixture
+def hits(server):
+    return server[1]
 
 
 def run(run_module, base_url, endpoints, **options):
@@ -63,15 +51,15 @@ def test_all_expected_answers_pass_in_one_attempt_each(run_module, base_url):
     assert "body" not in result["endpoints"][0]
 
 
-def test_only_failing_endpoints_are_asked_again(run_module, base_url):
+def test_only_failing_endpoints_are_asked_again(run_module, base_url, hits):
     result = run(run_module, base_url, [{"path": "/health/"}, {"path": "/warming", "json_field": "status"}])
 
     assert not result.get("failed"), result
-    assert Handler.hits == {"/health/": 1, "/warming": 3}
+    assert hits == {"/health/": 1, "/warming": 3}
     assert result["endpoints"][1]["attempts"] == 3
 
 
-def test_failure_names_each_endpoint_with_status_expectation_and_body(run_module, base_url):
+def test_failure_names_each_endpoint_with_status_expectation_and_body(run_module, base_url, hits):
     result = run(run_module, base_url, [{"path": "/health/"}, {"path": "/broken"},
                                         {"path": "/health/", "json_field": "status", "json_value": "degraded"},
                                         {"path": "/text", "json_field": "status"}, {"path": "/list", "json_field": "a"}],
@@ -85,7 +73,7 @@ def test_failure_names_each_endpoint_with_status_expectation_and_body(run_module
     assert "GET /text answered 200 (expected 200 with status=any), body: not json" in msg
     assert "GET /list answered 200 (expected 200 with a=any)" in msg
     assert msg.count("GET /health/") == 1  # the plain /health/ check passed
-    assert Handler.hits["/broken"] == 2
+    assert hits["/broken"] == 2
     broken = result["endpoints"][1]
     assert broken["ok"] is False and len(broken["body"]) == 24
 
