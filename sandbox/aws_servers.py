@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,9 +20,28 @@ CREDENTIALS = {
 MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM")
 
 
+def running(name: str, port: int | None, state: Path) -> bool:
+    """Whether the sandbox's ``name`` process runs and answers on ``port``."""
+    return procs.read_pid(name, state) is not None and bool(port) and procs.port_open(port)
+
+
+def forget_apprunner(state: Path) -> None:
+    """Stop the App Runner emulator and its services' processes and drop its saved services.
+
+    For when moto starts afresh: its AWS data (images, the service event logs, metrics) lives in
+    memory only, so services saved by the emulator would refer to a history nobody has any more
+    (and "the previous good release" could not be found for them).
+    """
+    for path in sorted(procs.pid_dir(state).glob("*.pid")):
+        if path.stem == "apprunner" or path.stem.startswith(("app-", "proxy-")):
+            procs.stop(path.stem, state)
+    (state / "apprunner-state.json").unlink(missing_ok=True)
+    shutil.rmtree(state / "live" / "services", ignore_errors=True)
+
+
 def _reuse_or_spawn(name: str, port: int | None, argv_for_port, env: dict, state: Path) -> int:
     pid = procs.read_pid(name, state)
-    if pid is not None and port and procs.port_open(port):
+    if running(name, port, state):
         return port
     if pid is not None:
         procs.stop(name, state)

@@ -1,7 +1,9 @@
 """`python -m sandbox up|down|status|env`: the local stand-in for AWS (and, later, the live app).
 
 `up` is idempotent: what already runs is reused. `down` stops every process the sandbox
-registered, by PID. State lives in $SANDBOX_DIR (default .sandbox/), and `.sandbox/env`
+registered, by PID. AWS data lives as long as moto runs (in memory): an `up` that has to start
+moto again also starts the App Runner side afresh (a new service on v1.2.0), so the two never
+disagree about what ran. State lives in $SANDBOX_DIR (default .sandbox/), and `.sandbox/env`
 holds every endpoint and name as KEY=VALUE lines.
 """
 from __future__ import annotations
@@ -61,7 +63,10 @@ def up(args: argparse.Namespace) -> int:
     seed.seed_database(server, args.rows)
     database_url = server.for_app().dsn(seed.DATABASE)
 
-    moto_port = aws_servers.start_moto(state, _port_of(previous.get("AWS_ENDPOINT_URL_ECR")))
+    moto_port = _port_of(previous.get("AWS_ENDPOINT_URL_ECR"))
+    if not aws_servers.running("moto", moto_port, state):
+        aws_servers.forget_apprunner(state)
+    moto_port = aws_servers.start_moto(state, moto_port)
     moto_url = f"http://127.0.0.1:{moto_port}"
     runtime_env = {"APP_REPO": str(repo), "SANDBOX_DATABASE_URL": database_url}
     apprunner_port = aws_servers.start_apprunner(

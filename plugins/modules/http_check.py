@@ -179,8 +179,9 @@ def failure_message(params: dict, results: list) -> str:
                     else f"got no answer ({result['reason']})")
         lines.append(f"GET {result['path']} {answered} (expected {result['expected']}), "
                      f"body: {result['body'] or '(empty)'}")
-    return (f"Validation of {params['base_url']} failed after {params['retries'] + 1} attempts per endpoint: "
-            + "; ".join(lines))
+    attempts = params["retries"] + 1
+    return (f"Validation of {params['base_url']} failed after {attempts} attempt{'s' if attempts > 1 else ''} "
+            "per endpoint: " + "; ".join(lines))
 
 
 def main():

@@ -105,10 +105,20 @@ def test_down_leaves_no_process_and_up_comes_back(sandbox):
     assert down.returncode == 0, down.stderr
     assert not [pid for pid in pids if procs.pid_alive(pid)]
     assert processes_mentioning(str(sandbox)) == []
+    before = envfile.read(sandbox / "env")["APPRUNNER_SERVICE_ARN"]
     back = make("sandbox", sandbox)
     assert back.returncode == 0, back.stderr
     values = envfile.read(sandbox / "env")
     session = boto3.session.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
                                     region_name=values["AWS_REGION"])
     apprunner = session.client("apprunner", endpoint_url=values["AWS_ENDPOINT_URL_APPRUNNER"])
-    assert apprunner.describe_service(ServiceArn=values["APPRUNNER_SERVICE_ARN"])["Service"]["Status"] == "RUNNING"
+    service = apprunner.describe_service(ServiceArn=values["APPRUNNER_SERVICE_ARN"])["Service"]
+    assert service["Status"] == "RUNNING"
+    # moto started afresh, so did the App Runner side: a new service whose successful deployment
+    # is in the (new) service event log, as "the previous good release" needs it.
+    assert values["APPRUNNER_SERVICE_ARN"] != before
+    assert [s["ServiceArn"] for s in apprunner.list_services()["ServiceSummaryList"]] == [service["ServiceArn"]]
+    logs = session.client("logs", endpoint_url=values["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"])
+    group = f"/aws/apprunner/{service['ServiceName']}/{service['ServiceId']}/service"
+    lines = [event["message"] for event in logs.get_log_events(logGroupName=group, logStreamName="events")["events"]]
+    assert any("completed successfully" in line for line in lines), lines
