@@ -155,17 +155,17 @@ def external_server() -> PgServer | None:
 
 def create_database(server: PgServer, name: str, owner: str | None = None) -> None:
     """CREATE DATABASE ``name`` (OWNER ``owner``) unless it exists."""
-    if _query(server, "SELECT 1 FROM pg_database WHERE datname = %s", (name,)):
+    if query(server, "SELECT 1 FROM pg_database WHERE datname = %s", (name,)):
         return
     stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if owner:
         stmt += sql.SQL(" OWNER {}").format(sql.Identifier(owner))
-    _query(server, stmt)
+    query(server, stmt)
 
 
 def drop_database(server: PgServer, name: str) -> None:
     """DROP DATABASE IF EXISTS ``name`` WITH (FORCE)."""
-    _query(server, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    query(server, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def bindir() -> str:
@@ -174,17 +174,23 @@ def bindir() -> str:
     return out.stdout.strip()
 
 
-# --- internals -----------------------------------------------------------------------------
-
-def _query(server: PgServer, stmt, params=None, dbname: str = "postgres") -> list[tuple]:
-    """Run one statement (autocommit) as ``server.user``; its rows, if any."""
-    conn = server.connect(dbname)
+def query(target: PgServer | str, stmt, params=None, dbname: str | None = None) -> list[tuple]:
+    """Run one statement (autocommit) on ``target`` - a server (as its user, database ``dbname``,
+    default postgres) or a connection URL; its rows, if any."""
+    if isinstance(target, PgServer):
+        conn = target.connect(dbname or "postgres")
+    else:
+        conn = psycopg2.connect(target, **({"dbname": dbname} if dbname else {}))
+        conn.autocommit = True
     try:
         with conn.cursor() as cur:
             cur.execute(stmt, params)
             return cur.fetchall() if cur.description else []
     finally:
         conn.close()
+
+
+# --- internals -----------------------------------------------------------------------------
 
 
 def _as_root() -> bool:
@@ -288,8 +294,8 @@ def _wait_ready(server: PgServer, pid: int, state: Path, timeout: float = 60.0) 
 
 def _ensure_app_role(server: PgServer, saved: dict | None) -> PgServer:
     password = (saved or {}).get("app_password") or secrets.token_urlsafe(18)
-    verb = "ALTER" if _query(server, "SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)) else "CREATE"
-    _query(server, sql.SQL(verb + " ROLE {} LOGIN CREATEDB PASSWORD %s").format(sql.Identifier(APP_ROLE)),
+    verb = "ALTER" if query(server, "SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)) else "CREATE"
+    query(server, sql.SQL(verb + " ROLE {} LOGIN CREATEDB PASSWORD %s").format(sql.Identifier(APP_ROLE)),
            (password,))
     return replace(server, app_user=APP_ROLE, app_password=password)
 

@@ -150,21 +150,22 @@ def judge(endpoint: dict, status, body: str) -> bool:
 
 def check(params: dict, sleep=time.sleep) -> list:
     base = params["base_url"].rstrip("/")
+    endpoints = params["endpoints"]
     results = [dict(path=e["path"], url=base + e["path"], ok=False, status=None, expected=expected_text(e),
-                    attempts=0, reason=None, body=None, _endpoint=e) for e in params["endpoints"]]
+                    attempts=0, reason=None) for e in endpoints]
+    bodies = [""] * len(endpoints)
     for attempt in range(params["retries"] + 1):
-        pending = [r for r in results if not r["ok"]]
+        pending = [index for index, result in enumerate(results) if not result["ok"]]
         if not pending:
             break
         if attempt:
             sleep(params["delay"])
-        for result in pending:
-            status, body, reason = request(result["url"], params)
+        for index in pending:
+            result = results[index]
+            status, bodies[index], reason = request(result["url"], params)
             result.update(status=status, reason=reason, attempts=result["attempts"] + 1,
-                          ok=judge(result["_endpoint"], status, body), body=body)
-    for result in results:
-        del result["_endpoint"]
-        body = result.pop("body")
+                          ok=judge(endpoints[index], status, bodies[index]))
+    for result, body in zip(results, bodies):
         if not result["ok"]:
             result["body"] = re.sub(r"\s+", " ", body).strip()[: params["body_excerpt"]]
     return results

@@ -1,7 +1,6 @@
 """Migrations per release against a real database: forward, reversible, and the irreversible one."""
 from __future__ import annotations
 
-import psycopg2
 import pytest
 
 from sandbox import postgres, seed_data
@@ -22,13 +21,7 @@ def applied(rel) -> list[tuple[str, str]]:
 
 
 def query(dsn: str, sql: str):
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        conn.close()
+    return postgres.query(dsn, sql)
 
 
 @pytest.fixture(scope="module")

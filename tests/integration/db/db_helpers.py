@@ -1,15 +1,9 @@
 """Helpers for the database tests: one-shot queries and content digests to compare databases."""
 from __future__ import annotations
 
+from sandbox.postgres import query
 
-def query(server, sql: str, params=None, dbname: str = "postgres") -> list:
-    conn = server.connect(dbname)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
+__all__ = ["digest", "query"]
 
 
 def digest(server, dbname: str) -> dict:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import psycopg2
 
+from sandbox import postgres
+
 PROFESSIONALS_INDEX = "professionals_council_registration_idx"
 
 
@@ -22,14 +24,9 @@ def run(box, playbook: str, *args: str):
     return done
 
 
-def query(box, sql: str, params=()) -> list:
-    conn = psycopg2.connect(box.env["DATABASE_URL"])
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
+def query(box, sql: str, params=None) -> list:
+    """Rows of one statement on the sandbox's database (autocommit: a DELETE is committed)."""
+    return postgres.query(box.env["DATABASE_URL"], sql, params)
 
 
 def schema(box) -> dict:
@@ -164,7 +161,7 @@ def test_hand_made_plain_sql_dump_is_restored(sandbox, tmp_path):
         subprocess.run(["pg_dump", "-h", sandbox.env["PGHOST"], "-p", sandbox.env["PGPORT"], "-U",
                         sandbox.env["PGUSER"], sandbox.env["PGDATABASE"]], stdout=out, env=env, check=True)
     saved = row_counts(sandbox)
-    query_commit(sandbox, "DELETE FROM appointments_appointment WHERE id % 2 = 0")
+    query(sandbox, "DELETE FROM appointments_appointment WHERE id % 2 = 0")
     assert row_counts(sandbox) != saved
 
     done = run(sandbox, "restore_db.yml", "-e", f"backup_file={dump}")
@@ -183,7 +180,7 @@ def test_restore_round_trip_terminates_sessions_and_the_service_keeps_answering(
     assert backed.rc == 0, backed.out
     backup = last_audit(sandbox, "db-backup")["backup_path"]
     saved = row_counts(sandbox)
-    query_commit(sandbox, "DELETE FROM appointments_appointment")
+    query(sandbox, "DELETE FROM appointments_appointment")
     idle = psycopg2.connect(sandbox.env["DATABASE_URL"])  # a client the swap must not wait for
 
     try:
@@ -214,11 +211,3 @@ def test_the_audit_trail_holds_no_password(sandbox):
     # Filled by the tests above (run the whole module).
     assert {line["runbook"] for line in sandbox.audit()} >= {"db-rollback-migration", "db-backup", "db-restore"}
 
-
-def query_commit(box, sql: str) -> None:
-    conn = psycopg2.connect(box.env["DATABASE_URL"])
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()

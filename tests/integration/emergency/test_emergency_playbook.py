@@ -13,7 +13,7 @@ import pytest
 from emergency_sandbox import (clients, deploy, run_emergency, sandbox_command, serving_image, start_traffic,
                                wait_for_5xx_since)
 
-from sandbox import envfile, procs
+from sandbox import envfile, postgres, procs
 
 SECRET = "s3cr3tTOKEN"
 SECRET_PATH = f"/hooks/T000/B000/{SECRET}"
@@ -151,15 +151,8 @@ def test_unreachable_webhook_still_rolls_back_and_reports_it(sandbox, incident):
 
 
 def applied_migrations(state, app: str) -> list[str]:
-    import psycopg2
-
-    conn = psycopg2.connect(envfile.read(state / "env")["DATABASE_URL"])
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT name FROM django_migrations WHERE app = %s ORDER BY name", (app,))
-            return [row[0] for row in cur.fetchall()]
-    finally:
-        conn.close()
+    return [name for (name,) in postgres.query(envfile.read(state / "env")["DATABASE_URL"],
+                                               "SELECT name FROM django_migrations WHERE app = %s ORDER BY name", (app,))]
 
 
 def test_emergency_with_database_rollback_backs_up_then_unapplies(sandbox, incident):

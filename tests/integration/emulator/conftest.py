@@ -18,11 +18,11 @@ import pytest
 from botocore.config import Config
 
 from sandbox import procs
+from tests.apprunner_operations import wait_operation
+from tests.integration.emulator.emulator_helpers import ACCOUNT, REGION, image_uri, source
 
 REPO = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": REGION}
 _names = itertools.count()
 
@@ -153,29 +153,6 @@ def push_image(ecr):
         return image_uri(repository, tag)
 
     return push
-
-
-def image_uri(repository: str, tag: str) -> str:
-    return f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{repository}:{tag}"
-
-
-def source(image: str, **image_configuration) -> dict:
-    return {"ImageRepository": {"ImageIdentifier": image, "ImageRepositoryType": "ECR",
-                                **({"ImageConfiguration": image_configuration} if image_configuration else {})},
-            "AuthenticationConfiguration": {"AccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/apprunner-ecr"}}
-
-
-def wait_operation(client, service_arn: str, operation_id: str, timeout: float = 20.0) -> dict:
-    """Poll ListOperations until the operation leaves IN_PROGRESS; returns its summary."""
-    deadline = time.monotonic() + timeout
-    while True:
-        operations = client.list_operations(ServiceArn=service_arn)["OperationSummaryList"]
-        summary = next(op for op in operations if op["Id"] == operation_id)
-        if summary["Status"] not in ("PENDING", "IN_PROGRESS"):
-            return summary
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"operation {operation_id} still {summary['Status']} after {timeout}s")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import ACCOUNT, REGION
+from tests.integration.emulator.emulator_helpers import ACCOUNT, REGION
 
 AWS = shutil.which("aws")
 pytestmark = pytest.mark.skipif(AWS is None, reason="the AWS CLI is not installed")

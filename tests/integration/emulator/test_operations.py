@@ -5,7 +5,9 @@ import re
 import uuid
 
 import pytest
-from conftest import ACCOUNT, REGION, source, wait_operation
+from tests.integration.emulator.emulator_helpers import ACCOUNT, REGION, source
+
+from tests.apprunner_operations import wait_operation
 
 ARN = re.compile(rf"arn:aws:apprunner:{REGION}:{ACCOUNT}:service/(?P<name>[\w-]+)/(?P<id>[0-9a-f]{{32}})")
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import wait_operation
+
+from tests.apprunner_operations import wait_operation
 
 
 def all_pages(call, list_name: str, **params) -> list[list]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import source, wait_operation
+from tests.integration.emulator.emulator_helpers import source
+
+from tests.apprunner_operations import wait_operation
 
 
 @pytest.fixture

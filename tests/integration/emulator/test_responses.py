@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import time
 
-from conftest import source, wait_operation
+from tests.integration.emulator.emulator_helpers import source
+
+from tests.apprunner_operations import wait_operation
 from model_requests import model
 
 from sandbox.apprunner.model import missing_required

@@ -1,7 +1,9 @@
 """Failed deployments roll back: the previous configuration keeps serving."""
 from __future__ import annotations
 
-from conftest import image_uri, source, wait_operation
+from tests.integration.emulator.emulator_helpers import image_uri, source
+
+from tests.apprunner_operations import wait_operation
 
 
 def image_of(client, arn: str) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ACCOUNT, REGION
+from tests.integration.emulator.emulator_helpers import ACCOUNT, REGION
 from model_requests import (botocore_rejects, model, mutations, not_in_enum, omissions, pattern_mismatch,
                             sample, too_long, wrong_type)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import boto3
 
 from sandbox import procs
+from tests import apprunner_operations
 
 REPO = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
@@ -48,15 +49,8 @@ def repository_uri() -> str:
 
 
 def wait_operation(client, arn: str, operation_id: str, timeout: float = 60.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        operations = client.list_operations(ServiceArn=arn)["OperationSummaryList"]
-        summary = next(op for op in operations if op["Id"] == operation_id)
-        if summary["Status"] not in ("PENDING", "IN_PROGRESS"):
-            return summary
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"operation {operation_id} still {summary['Status']} after {timeout}s")
-        time.sleep(0.1)
+    """A live deployment starts gunicorn: a longer budget than the emulator's."""
+    return apprunner_operations.wait_operation(client, arn, operation_id, timeout, interval=0.1)
 
 
 def get(url: str) -> tuple[int, dict]:

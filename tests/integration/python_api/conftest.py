@@ -9,12 +9,7 @@ import pytest
 from lacrei_rollback.client import ClientBase
 from tests.integration.sandbox_fixture import Sandbox, private_sandbox
 
-HERE = Path(__file__).resolve().parent
-PLAYBOOKS = HERE / "playbooks"
-
-
-def playbook(name: str) -> Path:
-    return PLAYBOOKS / f"{name}.yml"
+from tests.integration.python_api.api_playbooks import PLAYBOOKS
 
 
 @pytest.fixture

@@ -8,19 +8,17 @@ import hashlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg2
 import pytest
 
 from lacrei_rollback.runbooks import Client
+from sandbox import postgres
 
 pytestmark = pytest.mark.usefixtures("sandbox_dir")
 MIGRATION = r"^(\d{4}\w*|zero)$"
 
 
 def _query(url: str, sql: str, *args):
-    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        return cursor.fetchall() if cursor.description else None
+    return postgres.query(url, sql, args)
 
 
 def _applied(url: str) -> list[tuple[str, str]]:

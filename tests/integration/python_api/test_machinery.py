@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import playbook
+from tests.integration.python_api.api_playbooks import playbook
 
 from lacrei_rollback import Cancelled, Control, PlaybookFailed, Refused, TimedOut
 from lacrei_rollback.client import ClientBase
