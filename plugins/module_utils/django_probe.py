@@ -122,7 +122,165 @@ def do_plan(request):
     }
 
 
-ACTIONS = {"info": do_info, "plan": do_plan}
+# -- rollback: can the target release's code run with the migrations it does not have? ---------
+# Operations the target's code never notices: new tables and indexes, dropped indexes and
+# constraints, state-only changes.
+HARMLESS_OPERATIONS = {
+    "CreateModel", "AddIndex", "RemoveIndex", "RenameIndex", "RemoveConstraint", "AlterModelOptions",
+    "AlterModelManagers", "AlterIndexTogether", "AlterModelTableComment",
+}
+
+
+def model_label(state, app, model_name):
+    model = state.models.get((app, model_name.lower()))
+    return "%s.%s" % (app, model.name if model is not None else model_name)
+
+
+def db_table(state, app, model_name):
+    model = state.models.get((app, model_name.lower()))
+    table = model.options.get("db_table") if model is not None else None
+    return table or "%s_%s" % (app, model_name.lower())
+
+
+def has_db_default(field):
+    from django.db.models import NOT_PROVIDED
+
+    return getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
+
+
+def column_type(field, connection):
+    try:
+        return field.db_type(connection)
+    except Exception:  # noqa: BLE001 - a relation whose target is not resolved in a bare state
+        return field.deconstruct()[1]
+
+
+def add_field_problems(app, op, state, connection):
+    field = op.field
+    if field.many_to_many or field.null or has_db_default(field):
+        return []
+    return ["%s.%s is added NOT NULL without a database default: the target's code does not know it, "
+            "so its INSERTs into %s fail (IntegrityError)"
+            % (model_label(state, app, op.model_name), op.name, db_table(state, app, op.model_name))]
+
+
+def alter_field_problems(app, op, state, connection):
+    model = state.models.get((app, op.model_name_lower))
+    old = model.fields.get(op.name) if model is not None else None
+    label = "%s.%s" % (model_label(state, app, op.model_name), op.name)
+    if old is None:
+        return ["%s is altered but was not found in the migration state" % label]
+    problems = []
+    if old.null and not op.field.null:
+        problems.append("%s becomes NOT NULL: the target's code writes NULL into it" % label)
+    old_type, new_type = column_type(old, connection), column_type(op.field, connection)
+    if old_type != new_type:
+        problems.append("%s changes type from %s to %s: the target's code expects %s"
+                        % (label, old_type, new_type, old_type))
+    if op.field.unique and not old.unique:
+        problems.append("%s becomes unique: the target's code may write duplicates" % label)
+    return problems
+
+
+def unique_together_problems(app, op, state, connection):
+    model = state.models.get((app, op.name_lower))
+    before = set(tuple(t) for t in (model.options.get("unique_together") or ())) if model is not None else set()
+    added = sorted(set(tuple(t) for t in (op.option_value or ())) - before)
+    if not added:
+        return []
+    return ["%s gains unique_together %s: the target's code may write rows it rejects"
+            % (model_label(state, app, op.name), ", ".join("(%s)" % ", ".join(t) for t in added))]
+
+
+def named_problem(template):
+    """A rule that is always a problem, told by a ``str.format`` template (model, table, op)."""
+    def problems(app, op, state, connection):
+        model_name = getattr(op, "model_name", None) or op.name
+        return [template.format(model=model_label(state, app, model_name), table=db_table(state, app, model_name),
+                                op=op)]
+    return problems
+
+
+OPERATION_RULES = {
+    "AddField": add_field_problems,
+    "AlterField": alter_field_problems,
+    "AlterUniqueTogether": unique_together_problems,
+    "RemoveField": named_problem("{model}.{op.name} is removed: the target's code still reads and writes it"),
+    "DeleteModel": named_problem("{model} is deleted (table {table}): the target's code still uses it"),
+    "RenameField": named_problem("{model}.{op.old_name} is renamed to {op.new_name}: "
+                                 "the target's code still uses {op.old_name}"),
+    "RenameModel": named_problem("{model} is renamed to {op.new_name}: the target's code still uses "
+                                 "{op.old_name} and its table {table}"),
+    "AlterModelTable": named_problem("{model} moves to table {op.table}: the target's code still uses {table}"),
+    "AddConstraint": named_problem("{model} gains constraint {op.constraint.name} "
+                                   "({op.constraint.__class__.__name__}): the target's code may write rows it rejects"),
+}
+
+
+def operation_problems(app, op, state, connection):
+    """One sentence per way ``op`` breaks code that does not know it; None when it cannot tell."""
+    kind = op.__class__.__name__
+    inner = getattr(op, "database_operations", None)  # SeparateDatabaseAndState
+    if inner is not None:
+        found = [operation_problems(app, each, state, connection) for each in inner]
+        return None if any(f is None for f in found) else [p for f in found for p in f]
+    if kind in HARMLESS_OPERATIONS:
+        return []
+    rule = OPERATION_RULES.get(kind)
+    return rule(app, op, state, connection) if rule else None
+
+
+def migration_verdict(loader, migration, connection):
+    state = loader.project_state((migration.app_label, migration.name), at_end=False)
+    problems, unknown = [], []
+    for op in migration.operations:
+        found = operation_problems(migration.app_label, op, state, connection)
+        if found is None:
+            unknown.append(op.__class__.__name__)
+        else:
+            problems.extend(found)
+        op.state_forwards(migration.app_label, state)
+    declared = getattr(migration, "rollback_compatible", False) is True
+    if declared:
+        return True, []
+    reasons = problems + ["%s.%s has %s, which the plan cannot read: count it as incompatible, or declare "
+                          "rollback_compatible = True on the migration when the earlier code runs with it applied"
+                          % (migration.app_label, migration.name, kind) for kind in sorted(set(unknown))]
+    return not reasons, reasons
+
+
+def do_rollback(request):
+    """The migrations applied here that the target release lacks, newest first, with a verdict each."""
+    from django.db import connections
+
+    executor = executor_for(request["database"])
+    loader = executor.loader
+    keep = request["target_migrations"]
+    ahead_apps = sorted(set(app for app, name in loader.applied_migrations
+                            if app in loader.migrated_apps and name not in keep.get(app, [])))
+    targets = {}
+    for app in ahead_apps:
+        kept = [name for name in app_migrations(loader, app) if name in keep.get(app, [])]
+        targets[app] = kept[-1] if kept else None
+    unknown = sorted("%s.%s" % key for key in loader.applied_migrations
+                     if key[0] in targets and key not in loader.graph.nodes and key[1] not in keep.get(key[0], []))
+    if unknown:
+        raise ProbeError("The database has migrations applied that neither release has: %s. This is not the "
+                         "database these releases expect; nothing can be planned." % ", ".join(unknown))
+    plan = executor.migration_plan([(app, name) for app, name in sorted(targets.items())])
+    ahead = []
+    for migration, backwards in plan:
+        step = plan_step(migration, backwards)
+        compatible, reasons = migration_verdict(loader, migration, connections[request["database"]])
+        ahead.append({"app": step["app"], "name": step["name"], "reversible": step["reversible"],
+                      "operations": [op["type"] for op in step["operations"]],
+                      "irreversible_operations": [op["type"] for op in step["operations"] if not op["reversible"]],
+                      "compatible": compatible, "reasons": reasons})
+    return {"ahead": ahead, "unapply_targets": dict((app, name or "zero") for app, name in targets.items()),
+            "migrations": state(loader)}
+
+
+ACTIONS = {"info": do_info, "plan": do_plan, "rollback": do_rollback}
 
 
 def main():
