@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 from sandbox import aws_servers, envfile, postgres, procs, seed
@@ -59,7 +60,7 @@ def up(args: argparse.Namespace) -> int:
     server = start_database(state, previous)
     repo, shas = seed.release_repo(state)
     if not seed.database_migrated(server):
-        seed.migrate_database(state, repo, server)
+        seed.migrate_database(state, repo, server.for_app().dsn(seed.DATABASE))
     seed.seed_database(server, args.rows)
     database_url = server.for_app().dsn(seed.DATABASE)
 
@@ -120,13 +121,24 @@ def status(_args: argparse.Namespace) -> int:
 
 
 def deploy(args: argparse.Namespace) -> int:
-    """Deploy a release the way the team's pipeline does (UpdateService), outside the collection."""
-    values = envfile.read(procs.state_dir() / "env")
+    """Deploy a release the way the team's pipeline does, outside the collection: its release phase
+    (``manage.py migrate`` with the new release's code) first, then UpdateService."""
+    state = procs.state_dir()
+    values = envfile.read(state / "env")
     if not values:
         print("sandbox deploy: the sandbox is not running; run `make sandbox` first", file=sys.stderr)
         return 2
     release = args.release
     sha = values.get("RELEASE_" + release.upper().replace(".", "_") + "_SHA", release)
+    if not args.skip_migrate:
+        try:
+            output = seed.migrate_database(state, Path(values["APP_REPO"]), values["DATABASE_URL"], sha)
+        except RuntimeError as exc:
+            print(f"sandbox deploy: release phase failed, the service was not changed: {exc}", file=sys.stderr)
+            return 1
+        applied = [line.strip() for line in output.splitlines() if line.strip().startswith("Applying ")]
+        print(f"sandbox deploy: release phase (manage.py migrate of {release}): "
+              + ("; ".join(applied) if applied else "no migrations to apply"))
     _ecr, apprunner = seed.clients(values)
     arn = values["APPRUNNER_SERVICE_ARN"]
     current = apprunner.describe_service(ServiceArn=arn)["Service"]["SourceConfiguration"]
@@ -172,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("env", help="print .sandbox/env").set_defaults(func=show_env)
     deploy_parser = commands.add_parser("deploy", help="deploy a release as the pipeline would (v1.3.0 or a SHA)")
     deploy_parser.add_argument("release")
+    deploy_parser.add_argument("--skip-migrate", action="store_true",
+                               help="only UpdateService, without the release phase (manage.py migrate)")
     deploy_parser.set_defaults(func=deploy)
     traffic_parser = commands.add_parser("traffic", help="send bounded traffic to the service URL")
     traffic_parser.add_argument("--rate", type=float, default=2.0, help="requests per second")

@@ -41,14 +41,16 @@ def push_releases(ecr, repository: str, shas: dict[str, str]) -> str:
     return ecr.describe_repositories(repositoryNames=[repository])["repositories"][0]["repositoryUri"]
 
 
-def migrate_database(state: Path, repo: Path, server: PgServer, version: str = INITIAL_RELEASE) -> None:
-    """Bring the database to ``version``'s schema (as the release pipeline's migrate step does)."""
+def migrate_database(state: Path, repo: Path, database_url: str, version: str = INITIAL_RELEASE) -> str:
+    """Bring the database to ``version``'s schema (a tag or SHA), as the release pipeline's migrate
+    step does; manage.py's output."""
     checkout = release_history.export_release(repo, version, state / "checkouts" / f"migrate-{version}")
-    env = {**os.environ, "DATABASE_URL": server.for_app().dsn(DATABASE)}
+    env = {**os.environ, "DATABASE_URL": database_url}
     done = subprocess.run(release_history.manage_argv("migrate", "--no-input"), cwd=checkout, env=env,
                           capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"manage.py migrate at {version} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
 
 
 def database_migrated(server: PgServer) -> bool:

@@ -28,7 +28,7 @@ def test_bad_sha_fails_before_any_change(box, sha, message):
     run = box.playbook("rollback_app.yml", "-e", f"sha={sha}")
     assert run.rc != 0 and message in run.out
     if "No image" in message:
-        assert "newest tags: " in run.out and box.sha("v1.4.0") in run.out
+        assert "newest tags: " in run.out and box.sha("v1.5.0") in run.out
     assert box.operations() == before
     assert box.audit()[-1]["result"] == "refused"
 

@@ -99,3 +99,27 @@ def test_v140_fails_its_health_check(v120, release, proc_state, call):
     url = rel.serve(proc_state, "api-v1.4.0")
     assert call("GET", f"{url}/health/")[0] == 500
     assert call("GET", f"{url}/api/appointments/?limit=1")[0] == 200
+
+
+def test_v150_column_breaks_v120_writes_until_unapplied_with_v150_code(v120, v120_url, release, proc_state, call):
+    """Last in this module: it migrates the shared database to v1.5.0 and back."""
+    rel = release("v1.5.0")
+    done = rel.manage("migrate", "--no-input")
+    assert done.returncode == 0 and "appointments.0003_appointment_booking_channel" in done.stdout, done.stderr
+    new = {"professional": 2, "patient_name": "Ana Canal", "scheduled_at": "2025-07-01T09:00:00Z"}
+    try:
+        url = rel.serve(proc_state, "api-v1.5.0", GIT_SHA=rel.sha)
+        status, created = call("POST", f"{url}/api/appointments/", new)
+        assert (status, created.get("booking_channel")) == (201, "api"), created
+        assert call("GET", f"{url}/health/")[0] == 200 and call("GET", f"{url}/api/appointments/?limit=5")[0] == 200
+
+        status, _body = call("POST", f"{v120_url}/api/appointments/", new)
+
+        assert status == 500  # v1.2.0 does not know booking_channel: NOT NULL, no database default
+        log = (procs.log_dir(proc_state) / "api-v1.2.0.log").read_text()
+        assert "IntegrityError" in log and "booking_channel" in log
+        assert call("GET", f"{v120_url}/api/appointments/?limit=5")[0] == 200  # reads still work
+    finally:
+        undone = rel.manage("migrate", "--no-input", "appointments", "0002")  # only v1.5.0's code knows 0003
+    assert undone.returncode == 0 and "Unapplying appointments.0003_appointment_booking_channel" in undone.stdout
+    assert call("POST", f"{v120_url}/api/appointments/", new)[0] == 201

@@ -7,7 +7,7 @@ import pytest
 
 from sandbox import release_history
 
-VERSIONS = ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0"]
+VERSIONS = ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0"]
 MIGRATIONS = {
     "v1.0.0": {"professionals": ["0001_initial"], "appointments": ["0001_initial"]},
     "v1.1.0": {"professionals": ["0001_initial", "0002_professional_display_name",
@@ -19,6 +19,8 @@ MIGRATIONS = {
                "appointments": ["0001_initial", "0002_appointment_notes"]},
 }
 MIGRATIONS["v1.3.0"] = MIGRATIONS["v1.4.0"] = MIGRATIONS["v1.2.0"]
+MIGRATIONS["v1.5.0"] = dict(MIGRATIONS["v1.2.0"], appointments=["0001_initial", "0002_appointment_notes",
+                                                                "0003_appointment_booking_channel"])
 
 
 def git(repo, *args) -> str:

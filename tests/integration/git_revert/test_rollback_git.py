@@ -41,7 +41,7 @@ def test_check_then_revert_head_then_again(repos):
 
     rc, checked = playbook(repos, "-e", "commit=HEAD", "--check")
     assert rc == 0, checked
-    assert "Release v1.4.0" in checked and "changed" in checked  # message and diffstat
+    assert "Release v1.5.0" in checked and "changed" in checked  # message and diffstat
     assert state(work, remote) == before
 
     rc, out = playbook(repos, "-e", "commit=HEAD")

@@ -19,8 +19,8 @@ def _running(images):
 
 def test_list_images_returns_the_images(sandbox_client, sandbox_env):
     images = sandbox_client.list_images()
-    assert [image.sha for image in images] == [sandbox_env[f"RELEASE_V1_{minor}_0_SHA"] for minor in (4, 3, 2, 1, 0)]
-    assert [image.versions for image in images][0] == ("v1.4.0",)
+    assert [image.sha for image in images] == [sandbox_env[f"RELEASE_V1_{minor}_0_SHA"] for minor in (5, 4, 3, 2, 1, 0)]
+    assert [image.versions for image in images][0] == ("v1.5.0",)
     (running,) = _running(images)
     assert running.sha == sandbox_env["RELEASE_V1_2_0_SHA"] and running.ran == "ok"
     assert {image.service for image in images} == {"lacrei-saude-backend"}

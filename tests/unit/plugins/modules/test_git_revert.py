@@ -28,7 +28,7 @@ def test_check_mode_shows_the_commit_and_changes_nothing(run_module, repos):
     result = run_module(MODULE, args(repos, commit="HEAD"), check_mode=True)
     assert result["changed"] is True and not result.get("failed")
     assert result["commit"] == before["head"]
-    assert result["subject"].startswith("Release v1.4.0")
+    assert result["subject"].startswith("Release v1.5.0")
     assert "file" in result["diffstat"] and "changed" in result["diffstat"]
     assert result["revert_commit"] is None and result["pushed"] is False
     assert state(repos["work"], repos["remote"]) == before
