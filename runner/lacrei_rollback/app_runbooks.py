@@ -6,14 +6,16 @@ import os
 from datetime import datetime
 
 from lacrei_rollback import validate as v
-from lacrei_rollback.errors import InvalidArgument
+from lacrei_rollback.errors import InvalidArgument, RunbookError
 from lacrei_rollback.client import ClientBase
 from lacrei_rollback.execution import Control
+from lacrei_rollback.plans import RollbackPlan, plan_of
 from lacrei_rollback.records import Image, images_of
 from lacrei_rollback.results import RunResult, task_results
 
 ECR_IMAGE_INFO = ("lacrei.rollback.ecr_image_info", "ecr_image_info")
 RELEASE_HISTORY = ("lacrei.rollback.apprunner_release_history", "apprunner_release_history")
+ROLLBACK_PLAN = ("lacrei.rollback.django_rollback_plan", "django_rollback_plan")
 
 
 class AppRunbooks(ClientBase):
@@ -24,17 +26,52 @@ class AppRunbooks(ClientBase):
         return [image for host in sorted(ecr) for image in images_of(host, ecr[host], history.get(host))]
 
     def rollback_app(self, sha: str | None = None, target: str | None = None, confirm: str | None = None, *,
-                     check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
+                     with_database: bool = False, skip_schema_check: bool = False, check: bool = False,
+                     limit: str | None = None, control: Control | None = None) -> RunResult:
         """Point each service at an earlier image: a git ``sha`` (7-40 hex) or ``target="previous"``.
 
+        The schema check runs first (see ``rollback_plan``): ``unapply_then_deploy`` is refused
+        unless ``with_database`` (then: verified backup, unapply with the running release's code,
+        deploy, validate); ``restore_required`` is refused. ``skip_schema_check`` bypasses it (audited).
         ``confirm`` names the service (required by production inventories, except with check).
-        The result's ``audit`` holds from_image, to_image, operation_id, deploy_status...
+        The result's ``audit`` holds from_image, to_image, operation_id, deploy_status, schema_plan,
+        database (backup_path, unapplied)...
         """
         v.exactly_one(sha=sha, target=target)
         extravars = {"sha": v.optional(v.git_sha, "sha", sha),
                      "target": v.optional(v.choice, "target", target, ("previous",)),
+                     "with_database": v.flag("with_database", with_database),
+                     "schema_check": "skip" if v.flag("skip_schema_check", skip_schema_check) else None,
                      "confirm": v.optional(v.text_value, "confirm", confirm)}
         return self.run_playbook("rollback_app", extravars, check=check, limit=limit, control=control)
+
+    def rollback_plan(self, sha: str | None = None, target: str | None = None, *, limit: str | None = None,
+                      control: Control | None = None) -> RollbackPlan:
+        """The schema check of rolling back to ``sha`` (or ``target="previous"``, the default), changing nothing.
+
+        Runs playbooks/rollback_plan.yml (rollback_app.yml with_database, always in check mode); a
+        plan that would be refused (``restore_required``) is returned too. With several services in
+        the inventory, pick one with ``limit``.
+        """
+        if sha is None and target is None:
+            target = "previous"
+        v.exactly_one(sha=sha, target=target)
+        extravars = {"sha": v.optional(v.git_sha, "sha", sha),
+                     "target": v.optional(v.choice, "target", target, ("previous",))}
+        try:
+            result = self.run_playbook("rollback_plan", extravars, limit=limit, control=control)
+        except RunbookError as refused:
+            result = refused.result
+            if not task_results(result.events, ROLLBACK_PLAN):
+                raise
+        if len(result.hosts) != 1:
+            raise InvalidArgument(f"rollback_plan gives one service's plan, the inventory has {len(result.hosts)}: "
+                                  "pick one with limit=")
+        (service,) = result.hosts
+        plan = task_results(result.events, ROLLBACK_PLAN).get(service)
+        if plan is None:  # the service already runs the target: nothing to roll back
+            plan = {"plan": "app_only", "compatible": True, "summary": [f"{service} already runs the target"]}
+        return plan_of(service, plan, result.audit.get("to_image", "").rsplit(":", 1)[-1] or None)
 
     def rollback_git(self, commit: str, mainline: int | None = None, app_repo_path: str | os.PathLike | None = None,
                      app_repo_remote: str | None = None, app_repo_branch: str | None = None,
@@ -53,23 +90,21 @@ class AppRunbooks(ClientBase):
                      "confirm": v.optional(v.text_value, "confirm", confirm)}
         return self.run_playbook("rollback_git", extravars, check=check, limit=limit, control=control)
 
-    def emergency(self, sha: str | None = None, db_app: str | None = None, db_migration: str | None = None,
-                  webhook_url: str | None = None, confirm: str | None = None, monitor_window: str | None = None,
-                  monitor_interval: str | None = None, *, check: bool = False, limit: str | None = None,
+    def emergency(self, sha: str | None = None, webhook_url: str | None = None, confirm: str | None = None,
+                  monitor_window: str | None = None, monitor_interval: str | None = None, *,
+                  with_database: bool = True, check: bool = False, limit: str | None = None,
                   control: Control | None = None) -> RunResult:
         """The emergency procedure: identify, communicate, execute, validate, write the incident report.
 
-        Rolls back to the previous good release, or to ``sha``; the database too when ``db_app`` and
-        ``db_migration`` are given. ``webhook_url`` (a secret, kept off disk and argv) overrides the
+        Rolls back to the previous good release, or to ``sha``; the database too when the schema
+        check says so (unless ``with_database`` is False: then such a rollback is refused with the
+        plan). ``webhook_url`` (a secret, kept off disk and argv) overrides the
         inventory's notify_webhook_url; the monitor window/interval after the rollback override the
         role's (5m/60s). ``audit`` holds outcome, from_version, to_version, suspect,
         time_to_recovery_seconds, incident_report (Markdown path; a .json twin beside it), notifications.
         """
-        if (db_app is None) != (db_migration is None):
-            raise InvalidArgument("a database rollback needs both db_app and db_migration")
         extravars = {"sha": v.optional(v.git_sha, "sha", sha),
-                     "db_app": v.optional(v.identifier, "db_app", db_app),
-                     "db_migration": v.optional(v.migration_name, "db_migration", db_migration),
+                     "with_database": v.flag("with_database", with_database),
                      "confirm": v.optional(v.text_value, "confirm", confirm),
                      "emergency_monitor_window": v.optional(v.duration, "monitor_window", monitor_window),
                      "emergency_monitor_interval": v.optional(v.duration, "monitor_interval", monitor_interval)}

@@ -76,6 +76,8 @@ def _show(value, as_json: bool) -> None:
     elif isinstance(value, list):
         for item in value:
             print(item.line())
+    elif hasattr(value, "summary"):  # rollback_plan
+        print("\n".join((f"{value.service}:", *value.summary)))
     else:
         print(f"{value.runbook}: {value.status} in {value.duration:.1f}s")
         for host, outputs in value.outputs.items():

@@ -76,8 +76,9 @@ def test_throttling_and_500s_are_retried_with_confirmation(box):
 
 def test_check_mode_reports_and_changes_nothing_even_unconfirmed(box):
     before = box.operations()
+    # (v1.0.0 is behind v1.2.0's irreversible migration: the schema check is not what this is about.)
     run = box.playbook("rollback_app.yml", "--check", "--diff", "-e", f"sha={box.sha('v1.0.0')}",
-                       "-e", "lacrei_require_confirmation=true")
+                       "-e", "lacrei_require_confirmation=true", "-e", "schema_check=skip")
     assert run.rc == 0, run.out
     assert "would deploy" in run.out and box.image("v1.0.0") in run.out
     assert run.recap(HOST)["changed"] == 1
@@ -116,7 +117,10 @@ def test_a_fleet_rolls_back_in_one_run_each_on_its_own(box):
     inventory = box.write_inventory(box.state / "inventory-fleet", {
         "lacrei-saude-backend-2": {"service_arn": second["ServiceArn"], "service_url": second_url}})
 
-    run = box.playbook("rollback_app.yml", "-e", "target=previous", "--forks", "2", inventory=inventory)
+    # The second service goes back to v1.1.0, behind v1.2.0's irreversible migration in the database both
+    # share: the schema check (tests/integration/app_rollback/test_schema_rollback.py) is not what this is about.
+    run = box.playbook("rollback_app.yml", "-e", "target=previous", "--forks", "2", "-e", "schema_check=skip",
+                       inventory=inventory)
 
     assert run.rc == 0, run.out
     assert box.running() == box.image("v1.2.0")

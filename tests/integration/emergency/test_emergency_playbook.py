@@ -73,12 +73,11 @@ def assert_check_mode_changes_nothing(state) -> None:
     """--check runs identify and shows what execute would do (database plan included); nothing is
     deployed, migrated, backed up, sent or written."""
     before = serving_image(state)
-    run = run_emergency(state, "--check", "-e", f"notify_webhook_url={secret_webhook(state)}",
-                        "-e", "db_app=professionals", "-e", "db_migration=0004")
+    run = run_emergency(state, "--check", "-e", f"notify_webhook_url={secret_webhook(state)}")
     assert run.rc == 0, run.out[-4000:]
     assert "SUSPECTED DEPLOY: v1.3.0" in run.out
     assert "(check mode: would deploy)" in run.out
-    assert "unapply professionals.0005_council_registration_index" in run.out  # the database plan, not run
+    assert "Plan: app_only (0 migration(s) ahead of the target" in run.out  # the schema check, v1.3.0 -> v1.2.0
     assert not list((state / "backups").glob("*"))
     assert before.endswith(":" + envfile.read(state / "env")["RELEASE_V1_3_0_SHA"])
     assert serving_image(state) == before
@@ -155,26 +154,35 @@ def applied_migrations(state, app: str) -> list[str]:
                                                "SELECT name FROM django_migrations WHERE app = %s ORDER BY name", (app,))]
 
 
-def test_emergency_with_database_rollback_backs_up_then_unapplies(sandbox, incident):
-    """Last in this module: it leaves the database at professionals 0004. The real path of
-    execute's database step (check mode is covered above): a verified backup first, then the
-    migration unapplied with the running release's code, then the application rolled back."""
-    assert "0005_council_registration_index" in applied_migrations(sandbox, "professionals")
+def test_emergency_rolls_the_database_back_when_the_schema_check_says_so(sandbox):
+    """Last in this module. The pipeline deploys v1.5.0 (its release phase adds appointments.booking_channel,
+    NOT NULL, which v1.2.0's code cannot insert without); asked for v1.2.0, the procedure's schema check
+    says unapply_then_deploy: a verified backup, the migration unapplied with v1.5.0's code, then v1.2.0.
+    Nobody types an app or a migration."""
+    deploy(sandbox, "v1.5.0")
+    assert "0003_appointment_booking_channel" in applied_migrations(sandbox, "appointments")
     backups_before = set((sandbox / "backups").glob("*"))
+    v120 = envfile.read(sandbox / "env")["RELEASE_V1_2_0_SHA"]
 
-    run = run_emergency(sandbox, "-e", f"notify_webhook_url={secret_webhook(sandbox)}",
-                        "-e", "db_app=professionals", "-e", "db_migration=0004")
+    run = run_emergency(sandbox, "-e", f"notify_webhook_url={secret_webhook(sandbox)}", "-e", f"sha={v120}")
 
     assert run.rc == 0, run.out[-6000:]
-    applied = applied_migrations(sandbox, "professionals")
-    assert applied[-2:] == ["0003_populate_display_name", "0004_normalize_emails"], applied
+    assert "0003_appointment_booking_channel" not in applied_migrations(sandbox, "appointments")
     new = sorted(set((sandbox / "backups").glob("*")) - backups_before)
     manifests = [path for path in new if path.name.endswith(".manifest.json")]
     assert len(manifests) == 1 and len(new) == 2, new  # one archive, published with its manifest
     manifest = json.loads(manifests[0].read_text())
-    assert manifest["database"] == "consultas_medicas" and manifest["size"] > 0 and manifest["sha256"]
-    assert_back_on_v120(sandbox, run)
-    assert run.report()["result"] == "recovered"
+    assert "0003_appointment_booking_channel" in manifest["migrations"]["appointments"] and manifest["sha256"]
+    assert serving_image(sandbox).endswith(":" + v120)
+    report = run.report()
+    assert report["result"] == "recovered" and report["from"]["version"] == "v1.5.0"
+    assert report["schema_plan"]["plan"] == "unapply_then_deploy"
+    assert report["schema_plan"]["database"]["unapplied"] == ["appointments.0003_appointment_booking_channel"]
+    markdown = run.markdown()
+    assert "| Schema check | **unapply_then_deploy**: unapplied appointments.0003_appointment_booking_channel" in markdown
+    assert "booking_channel is added NOT NULL without a database default" in markdown
+    assert "- [x] Se necessário, fazer rollback do banco de dados" in markdown
     audit = run.audit()[-1]
     assert audit["runbook"] == "emergency" and audit["result"] == "ok"
+    assert audit["schema_plan"]["plan"] == "unapply_then_deploy"
     assert_no_secret(run)

@@ -18,7 +18,8 @@ def _files(folder: Path) -> set[str]:
 def test_emergency_check_identifies_and_plans_with_a_secret_webhook(sandbox_client, api_sandbox, sandbox_dir,
                                                                     runs_dir):
     running = api_sandbox.running()
-    target = next(api_sandbox.sha(version) for version in ("v1.1.0", "v1.0.0")
+    # Releases with v1.2.0's schema: the schema check says app_only whatever runs now.
+    target = next(api_sandbox.sha(version) for version in ("v1.3.0", "v1.2.0")
                   if not running.endswith(api_sandbox.sha(version)))
     token = "s3cr3t-" + os.urandom(6).hex()
     webhook = api_sandbox.env["WEBHOOK_URL"].split("/hooks/")[0] + f"/hooks/T000/B000/{token}"

@@ -20,7 +20,7 @@ STOPPED_EARLY = {
                 "message": "No earlier good release known"},
     "started_at": "2026-11-29T10:00:00Z", "validated_at": None, "time_to_recovery_seconds": None,
     "from": {}, "to": {}, "suspect": {}, "error_rise": {}, "operations": [],
-    "requested": {"target": "previous", "db_app": None, "db_migration": None},
+    "requested": {"target": "previous", "with_database": True}, "schema_plan": None,
     "metrics_before": {"window": {}, "summary": {}}, "metrics_after": {"window": {}, "summary": {}, "verdict": {}},
     "latest_error_lines": [], "notifications": [], "contacts": [], "phases": [],
 }
@@ -43,3 +43,18 @@ def test_report_of_a_procedure_stopped_before_the_monitor(tmp_path):
     text = render(STOPPED_EARLY, tmp_path)
     assert "| Requests | n/a | n/a |" in text
     assert "No earlier good release known" in text and "not recovered" in text
+
+
+def test_report_shows_the_schema_check_plan(tmp_path):
+    summary = ["Plan: unapply_then_deploy (1 migration(s) ahead of the target, 1 incompatible)",
+               "  appointments.0003_appointment_booking_channel [AddField]: INCOMPATIBLE, reversible"]
+    plan = {"plan": "unapply_then_deploy", "summary": summary,
+            "database": {"unapplied": ["appointments.0003_appointment_booking_channel"], "backup_path": "/b/x.dump"}}
+    report = dict(STOPPED_EARLY, result="recovered", failure=None, schema_plan=plan,
+                  phases=[{"name": "execute", "started_at": "t", "outcome": "ok"}])
+
+    text = render(report, tmp_path)
+
+    assert ("| Schema check | **unapply_then_deploy**: unapplied appointments.0003_appointment_booking_channel with "
+            "the running release's code, behind backup /b/x.dump |") in text
+    assert "[x] Se necessário, fazer rollback do banco de dados" in text and summary[1] in text

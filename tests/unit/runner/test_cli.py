@@ -82,3 +82,14 @@ def test_integer_options_are_converted_and_records_print_one_line_each(monkeypat
     monkeypatch.setattr(Client, "list_backups", functools.wraps(Client.list_backups)(lambda self, **kwargs: [backup]))
     assert cli.main(["list_backups", "--verify"]) == 0
     assert capsys.readouterr().out.split() == ["2026-01-02T00:00:00+00:00", "/b/x.dump", "custom", "10", "-", "ok", "-"]
+
+
+def test_a_rollback_plan_prints_its_summary(monkeypatch, capsys):
+    from lacrei_rollback.plans import plan_of
+
+    plan = plan_of("svc", {"plan": "app_only", "compatible": True, "summary": ["Plan: app_only (0 migration(s) ...)"]})
+    monkeypatch.setattr(Client, "rollback_plan", functools.wraps(Client.rollback_plan)(lambda self, **kwargs: plan))
+    assert cli.main(["rollback_plan", "--target", "previous"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["svc:", "Plan: app_only (0 migration(s) ...)"]
+    args = cli.build_parser().parse_args(["rollback_app", "--sha", "abcdef1", "--with-database"])
+    assert args.with_database is True

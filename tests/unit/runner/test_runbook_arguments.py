@@ -29,8 +29,11 @@ REJECTED = [
     ("rollback_git", {"commit": "HEAD", "app_repo_path": "/nonexistent/repo"}, "existing directory"),
     ("rollback_git", {"commit": "HEAD", "app_repo_branch": "--force"}, "git ref"),
     ("emergency", {"sha": "v1.2.0"}, "7 to 40 hex"),
-    ("emergency", {"db_app": "professionals"}, "needs both db_app and db_migration"),
-    ("emergency", {"db_app": "professionals", "db_migration": "latest"}, "migration name"),
+    ("emergency", {"with_database": "yes"}, "with_database must be True or False"),
+    ("rollback_app", {"sha": "abcdef1", "with_database": 1}, "with_database must be True or False"),
+    ("rollback_app", {"target": "previous", "skip_schema_check": "yes"}, "skip_schema_check must be True or False"),
+    ("rollback_plan", {"sha": "abcdef1", "target": "previous"}, "exactly one of sha or target"),
+    ("rollback_plan", {"sha": "v1.2.0"}, "7 to 40 hex"),
     ("emergency", {"webhook_url": "not a url s3cr3t"}, "not shown"),
     ("emergency", {"monitor_window": "5 minutes"}, "duration"),
 ]
