@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sandbox import seed
 
-from bench.app_rollback import other_release
+from bench.app_rollback import SKIP_SCHEMA_CHECK, other_release
 from bench.session import ROOT, Session
 from bench.stats import Goal, Row, interleave, median, ratio, seconds
 
@@ -22,14 +22,14 @@ def run(session: Session, runs: int, workdir: Path) -> tuple[list[Row], dict]:
     try:
         def one(_i: int) -> dict:
             sha = other_release(session, apprunner, first_arn)
-            result = session.playbook("rollback_app.yml", "-e", f"sha={sha}", "--limit", FIRST_HOST,
+            result = session.playbook("rollback_app.yml", "-e", f"sha={sha}", *SKIP_SCHEMA_CHECK, "--limit", FIRST_HOST,
                                       inventory=inventory).check("rollback_app.yml (1 service)")
             _align(session, apprunner, first_arn, services)  # untimed: all services on one release again
             return {"seconds": result.seconds, "sha": sha}
 
         def fleet(_i: int) -> dict:
             sha = other_release(session, apprunner, first_arn)
-            result = session.playbook("rollback_app.yml", "-e", f"sha={sha}", inventory=inventory).check(
+            result = session.playbook("rollback_app.yml", "-e", f"sha={sha}", *SKIP_SCHEMA_CHECK, inventory=inventory).check(
                 "rollback_app.yml (10 services)")
             phases = [line.get("phase_seconds", {}) for line in session.audit_lines()[-(len(services) + 1):]]
             return {"seconds": result.seconds, "sha": sha, "services": len(services) + 1, "phase_seconds": phases}

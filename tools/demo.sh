@@ -5,6 +5,10 @@
 #   3. rollback_app.yml -e target=previous puts the last good release back and validates it
 #   4. the audit line and the time it took are printed
 #   5. the app_rollback drill (runbook section 5) rehearses the same story and prints its report
+# Second story, the schema check (docs/runbooks/schema-check.md):
+#   6. the pipeline deploys v1.5.0, whose release phase adds a NOT NULL column v1.2.0 cannot insert without
+#   7. rollback_app.yml -e sha=<v1.2.0> is refused, printing the plan and the one command that carries it out
+#   8. ... -e with_database=true: backup, unapply with v1.5.0's code, deploy v1.2.0, validate; v1.2.0 writes again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ANSIBLE_CONFIG=$PWD/ansible.cfg PATH=$PWD/.venv/bin:$PATH
@@ -14,6 +18,11 @@ STATE=${SANDBOX_DIR:-$PWD/.sandbox}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 probe() { # probe PATH: the status code the service URL answers
   curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$SERVICE_URL$1" || true
+}
+book() { # book: POST /api/appointments/ (a new appointment); the status code
+  curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Content-Type: application/json' \
+    -d '{"professional": 2, "patient_name": "Demo", "scheduled_at": "2026-03-02T10:00:00Z"}' \
+    "$SERVICE_URL/api/appointments/" || true
 }
 
 step "1. Sandbox (moto, App Runner emulator, PostgreSQL, the Consultas API)"
@@ -44,5 +53,20 @@ printf "\nRecovered in %s s (playbook wall time).\n" "$elapsed"
 
 step "5. Drill: ansible-playbook playbooks/drill.yml (v1.2.0 -> v1.3.0 -> detect -> roll back -> validate)"
 ansible-playbook playbooks/drill.yml -e drill_name=app_rollback
+
+step "6. The pipeline deploys v1.5.0 (release phase: manage.py migrate adds appointments.booking_channel, NOT NULL)"
+$PY -m sandbox deploy v1.5.0
+echo "POST /api/appointments/ -> $(book)   (v1.5.0 fills booking_channel)"
+
+step "7. Rollback to v1.2.0: ansible-playbook playbooks/rollback_app.yml -e sha=\$RELEASE_V1_2_0_SHA"
+if ansible-playbook playbooks/rollback_app.yml -e sha="$RELEASE_V1_2_0_SHA"; then
+  echo "unexpected: the rollback was not refused" >&2; exit 1
+fi
+echo "(refused, as it should be: v1.2.0's INSERTs would fail on booking_channel; nothing was changed)"
+
+step "8. Both halves: ansible-playbook playbooks/rollback_app.yml -e sha=\$RELEASE_V1_2_0_SHA -e with_database=true"
+ansible-playbook playbooks/rollback_app.yml -e sha="$RELEASE_V1_2_0_SHA" -e with_database=true
+echo "POST /api/appointments/ -> $(book)   (v1.2.0 serves and writes)"
+tail -n 1 "$STATE/audit.jsonl" | $PY -c 'import json,sys; a=json.load(sys.stdin); print(json.dumps({k: a.get(k) for k in ("result", "schema_plan", "database", "to_image")}, indent=2))'
 echo
 echo "Reports are in $STATE/reports; \`make sandbox-down\` stops the sandbox."
