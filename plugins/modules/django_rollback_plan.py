@@ -23,11 +23,11 @@ description:
     unless the migration class declares C(rollback_compatible = True) (the migration's author
     states that the earlier code runs with it applied; the whole migration is then compatible).
   - The verdict C(plan) is C(app_only) (nothing ahead, or all of it compatible),
-    C(unapply_then_deploy) (something incompatible and every migration ahead reversible:
+    C(unapply_then_deploy) (something incompatible and every migration ahead reversible;
     unapply them with the running release's code, then deploy) or C(restore_required)
-    (something incompatible that cannot be unapplied: restore a backup taken before it).
-  - A target release whose migrations are not all applied in the database is refused: that
-    database is not the one the target expects.
+    (something incompatible that cannot be unapplied; restore a backup taken before it).
+  - A target release whose migrations are not all applied in the database is refused, because
+    that database is not the one the target expects.
   - Read-only. The projects run with their own interpreter and settings through a small
     read-only helper in C(manage.py shell), as M(lacrei.rollback.django_migrations_info) does.
 options:
@@ -60,7 +60,7 @@ options:
 notes:
   - Never changes anything; check mode behaves the same.
   - Only the running release's code can unapply a migration the target lacks (the target has
-    never heard of it): carry out C(unapply_then_deploy) with M(lacrei.rollback.django_migrations)
+    never heard of it). Carry out C(unapply_then_deploy) with M(lacrei.rollback.django_migrations)
     in O(current_project_path), one C(app)/C(target) pair of C(unapply_targets) at a time, before
     the target is deployed.
 seealso:

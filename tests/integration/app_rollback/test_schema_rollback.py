@@ -93,6 +93,17 @@ def test_refused_before_any_change_with_the_plan_and_the_command(box):
     assert line["schema_plan"]["ahead"] == ["appointments.0003_appointment_booking_channel"]
 
 
+def test_without_the_code_to_compare_it_refuses_and_names_the_way_out(box):
+    before = (box.running(), box.operations(), recorded(box))
+
+    run = box.playbook("rollback_app.yml", "-e", f"sha={box.sha('v1.2.0')}", "-e", "app_repo_path=")
+
+    assert run.rc != 0 and "the schema check could not decide whether" in run.out, run.out
+    assert "Cannot find the Django project" in run.out and "-e schema_check=skip" in run.out
+    assert (box.running(), box.operations(), recorded(box)) == before
+    assert box.audit()[-1]["schema_check"] == "failed"
+
+
 def test_check_mode_shows_the_plan_and_changes_nothing(box):
     before = (box.running(), box.operations(), recorded(box), sorted((box.state / "backups").glob("*")))
 
