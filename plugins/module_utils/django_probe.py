@@ -262,13 +262,16 @@ def do_rollback(request):
     for app in ahead_apps:
         kept = [name for name in app_migrations(loader, app) if name in keep.get(app, [])]
         targets[app] = kept[-1] if kept else None
-    unknown = sorted("%s.%s" % key for key in loader.applied_migrations
-                     if key[0] in targets and key not in loader.graph.nodes and key[1] not in keep.get(key[0], []))
-    if unknown:
-        raise ProbeError("The database has migrations applied that neither release has: %s. This is not the "
-                         "database these releases expect; nothing can be planned." % ", ".join(unknown))
+    # Applied, but in neither release's code (the running release is older than the database):
+    # no code at hand can judge or unapply them.
+    ahead = [{"app": app, "name": name, "reversible": False, "operations": [], "irreversible_operations": [],
+              "compatible": False,
+              "reasons": ["%s.%s is applied in the database, but neither release's code has it: it can be "
+                          "neither judged nor unapplied" % (app, name)]}
+             for app, name in sorted(key for key in loader.applied_migrations
+                                     if key[0] in targets and key not in loader.graph.nodes
+                                     and key[1] not in keep.get(key[0], []))]
     plan = executor.migration_plan([(app, name) for app, name in sorted(targets.items())])
-    ahead = []
     for migration, backwards in plan:
         step = plan_step(migration, backwards)
         compatible, reasons = migration_verdict(loader, migration, connections[request["database"]])

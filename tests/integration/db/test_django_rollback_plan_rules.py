@@ -252,3 +252,16 @@ def test_missing_project_is_a_clear_error(run_module, rules, tmp_path):
     result = plan(run_module, rules, tmp_path / "nowhere")
 
     assert result["failed"] and "No manage.py in project_path" in result["msg"]
+
+
+def test_a_migration_neither_release_has_needs_a_restore(run_module, rules, tmp_path):
+    """The running release is older than the database (its code lacks an applied migration)."""
+    options, current, _server, _database = rules
+    older = target_without(current, tmp_path / "older", "r_runsql.0002_rule")
+    target = target_without(current, tmp_path / "target", "r_runsql.0002_rule")
+
+    result = run_module(MODULE, dict(options, current_project_path=str(older), target_project_path=str(target)))
+
+    assert result["plan"] == "restore_required" and result["irreversible"] == ["r_runsql.0002_rule"], result
+    (step,) = result["ahead"]
+    assert step["operations"] == [] and "neither release's code has it" in step["reasons"][0]
