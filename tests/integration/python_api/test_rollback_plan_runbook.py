@@ -15,9 +15,12 @@ def test_a_target_behind_the_irreversible_migration_needs_a_restore(sandbox_clie
     assert plan.target_sha == api_sandbox.sha("v1.0.0")
     assert "professionals.0004_normalize_emails" in plan.irreversible
     normalize = next(step for step in plan.ahead if step.name == "0004_normalize_emails")
-    assert normalize == AheadMigration(app="professionals", name="0004_normalize_emails", operations=("RunPython",),
-                                       reversible=False, compatible=False, reasons=normalize.reasons)
-    assert "RunPython, which the plan cannot read" in normalize.reasons[0]
+    assert isinstance(normalize, AheadMigration) and normalize.app == "professionals"
+    assert (normalize.reversible, normalize.compatible) == (False, False)
+    if api_sandbox.running().endswith(api_sandbox.sha("v1.2.0")):  # v1.2.0's code reads the migration
+        assert normalize.operations == ("RunPython",) and "RunPython, which the plan cannot read" in normalize.reasons[0]
+    else:  # v1.1.0 runs against v1.2.0's schema: no code at hand knows 0004
+        assert "neither release's code has it" in normalize.reasons[0]
     assert (api_sandbox.running(), api_sandbox.operations()) == before
 
 
