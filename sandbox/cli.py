@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sandbox import aws_servers, envfile, postgres, procs, seed
+from sandbox import aws_servers, envfile, pipeline, postgres, procs, seed
 
 LIVE_RUNTIME = "sandbox.live.runtime:LiveRuntime"
 
@@ -85,6 +85,7 @@ def up(args: argparse.Namespace) -> int:
     repository_uri = seed.push_releases(ecr, values["ECR_REPOSITORY"], shas)
     service = seed.ensure_service(apprunner, f"{repository_uri}:{shas[seed.INITIAL_RELEASE]}",
                                   seed.SERVICE_ENV)
+    values.update(pipeline.install(state, repo, shas[seed.INITIAL_RELEASE], service["ServiceName"]))
     app = server.for_app()
     values.update({
         "ECR_REPOSITORY_URI": repository_uri,

@@ -74,6 +74,14 @@ def push_release_images(ecr_client, repository: str, shas_by_version: dict[str, 
     return digests
 
 
+def push_image(ecr_client, repository: str, sha: str) -> str:
+    """Push the image built from commit ``sha``, tagged ``<sha>`` (the pipeline's build); its digest.
+    Re-pushing is a no-op."""
+    _ensure_repository(ecr_client, repository)
+    _put_image(ecr_client, repository, sha, sha)
+    return manifest_digest(sha)
+
+
 def _ensure_repository(ecr_client, repository: str) -> None:
     try:
         ecr_client.create_repository(repositoryName=repository)

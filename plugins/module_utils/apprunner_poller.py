@@ -91,6 +91,12 @@ def _poll(check, what: str, timeout: float, interval_start: float, sleep, clock)
         sleep(min(interval, remaining))
 
 
+def wait_until(check, what: str, timeout: float, interval_start: float = INTERVAL_START,
+               sleep=time.sleep, clock=time.monotonic):
+    """The same loop for other end conditions: ``(check()'s first truthy answer, seconds waited)``."""
+    return _poll(check, what, timeout, interval_start, sleep, clock)
+
+
 def wait_for_operation(client, service_arn: str, operation_id: str, timeout: float,
                        interval_start: float = INTERVAL_START, sleep=time.sleep,
                        clock=time.monotonic) -> OperationResult:
