@@ -2,7 +2,7 @@
 
 ``install`` (run by ``python -m sandbox up``) creates the bare repository
 ``$SANDBOX_DIR/staging.git`` (branch ``main`` at the release the service runs), adds it to the app
-repository as the remote ``staging`` and puts a ``post-receive`` hook in it. Each push that moves
+repository as the remote ``staging`` (with the release tags) and puts a ``post-receive`` hook in it. Each push that moves
 ``main`` starts one pipeline run for the pushed commit, detached (the push returns at once, as
 with a real CI), one run at a time (a lock), in push order:
 
@@ -64,8 +64,10 @@ def install(state: Path, repo: Path, initial_sha: str, service_name: str) -> dic
     if not (bare / "HEAD").exists():
         bare.mkdir(parents=True, exist_ok=True)
         release_history._git(bare, "init", "--quiet", "--bare", f"--initial-branch={BRANCH}")
-        # Before the hook exists: staging starts on what the service runs, without a pipeline run.
-        release_history._git(repo, "push", "--quiet", str(bare), f"{initial_sha}:refs/heads/{BRANCH}")
+        # Before the hook exists: staging starts on what the service runs (and has the release
+        # tags), without a pipeline run.
+        release_history._git(repo, "push", "--quiet", str(bare), f"{initial_sha}:refs/heads/{BRANCH}",
+                             "refs/tags/*:refs/tags/*")
     hook = bare / "hooks" / "post-receive"
     hook.write_text("#!/bin/sh\n"
                     "# The team's pipeline (sandbox/pipeline.py): a push to main builds, migrates, deploys.\n"
