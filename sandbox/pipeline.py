@@ -64,10 +64,9 @@ def install(state: Path, repo: Path, initial_sha: str, service_name: str) -> dic
     if not (bare / "HEAD").exists():
         bare.mkdir(parents=True, exist_ok=True)
         release_history._git(bare, "init", "--quiet", "--bare", f"--initial-branch={BRANCH}")
-        # Before the hook exists: staging starts on what the service runs (and has the release
-        # tags), without a pipeline run.
-        release_history._git(repo, "push", "--quiet", str(bare), f"{initial_sha}:refs/heads/{BRANCH}",
-                             "refs/tags/*:refs/tags/*")
+        # Before the hook exists: staging starts on what the service runs, without a pipeline run.
+        release_history._git(repo, "push", "--quiet", str(bare), f"{initial_sha}:refs/heads/{BRANCH}")
+    release_history._git(repo, "push", "--quiet", str(bare), "refs/tags/*:refs/tags/*")  # pushes no branch
     hook = bare / "hooks" / "post-receive"
     hook.write_text("#!/bin/sh\n"
                     "# The team's pipeline (sandbox/pipeline.py): a push to main builds, migrates, deploys.\n"
