@@ -175,9 +175,10 @@ def deploy(sha: str, log) -> str:
     for line in (out.getvalue() + err.getvalue()).splitlines():
         log(f"deploy: {line}")
     if code:
-        failed = err.getvalue().strip() or out.getvalue().strip()
-        step = "release" if "release phase failed" in failed else "deploy"
-        raise StepFailed(step, failed.removeprefix("sandbox deploy: "))
+        if "release phase failed" in err.getvalue():
+            raise StepFailed("release", err.getvalue().strip().removeprefix("sandbox deploy: "))
+        last = (out.getvalue().strip().splitlines() or err.getvalue().strip().splitlines() or ["failed"])[-1]
+        raise StepFailed("deploy", last.removeprefix("sandbox deploy: "))
     words = out.getvalue().split("-> operation ", 1)
     return words[1].split()[0] if len(words) == 2 else "unknown"
 
