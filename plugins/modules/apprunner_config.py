@@ -159,6 +159,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import W
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.git import GitRepo
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 
 ARGUMENT_SPEC = dict(
     service_arn=dict(type="str", required=True, aliases=["arn"]),
@@ -177,6 +178,9 @@ ARGUMENT_SPEC = dict(
     **masking.SECRET_NAMES_SPEC,
     **WAIT_SPEC,
 )
+# What must not reach git, a path or SSM as it is: checked before any call.
+INPUT_KINDS = {"from_snapshot": "config_version", "from_git.repo_path": "path", "from_git.ref": "git_ref",
+               "from_git.path": "relative_path", "snapshot_reason": "line"}
 MODULE_RULES = dict(
     mutually_exclusive=[["environment_variables", "from_snapshot", "from_git"],
                         ["environment_secrets", "from_snapshot", "from_git"]],
@@ -310,6 +314,7 @@ def configure(module, platform) -> dict:
 
 def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
+    refuse_bad_params(module, INPUT_KINDS)
     with fail_on_error(module):
         result = configure(module, AppRunnerPlatform(aws_client("apprunner", module.params)))
     module.exit_json(**result)

@@ -85,6 +85,7 @@ import getpass
 from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.env_masking import SECRET_NAMES_SPEC
 
 ARGUMENT_SPEC = dict(
@@ -112,6 +113,7 @@ def save(module, store, current: dict) -> dict:
 
 def main():
     module = aws_module(ARGUMENT_SPEC)
+    refuse_bad_params(module, dict(reason="line"))
     with fail_on_error(module):
         current, store = snaps.open_store(module.params)
         result = dict(save(module, store, current), service_name=current["service_name"])

@@ -101,6 +101,7 @@ irreversible:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.django_command import (
     DJANGO_PROJECT_SPEC,
     DjangoProject,
@@ -180,6 +181,7 @@ def main():
         target=dict(type="str"),
     )
     module = AnsibleModule(argument_spec=argument_spec, required_by={"target": "app"}, supports_check_mode=True)
+    refuse_bad_params(module, dict(app="app_label", target="migration", database="line"))
     with fail_on_error(module):
         project = DjangoProject(module, module.params)
         module.exit_json(**ensure_migrated(module, project))

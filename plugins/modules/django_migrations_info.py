@@ -55,6 +55,7 @@ migrations:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.django_command import (
     DJANGO_PROJECT_SPEC,
     DjangoProject,
@@ -64,6 +65,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.django_command imp
 def main():
     argument_spec = dict(DJANGO_PROJECT_SPEC, app=dict(type="str"))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    refuse_bad_params(module, dict(app="app_label"))
     with fail_on_error(module):
         project = DjangoProject(module, module.params)
         module.exit_json(changed=False, **project.probe("info", app=module.params["app"]))

@@ -31,7 +31,7 @@ options:
     description:
       - A git SHA of 7 to 40 hexadecimal characters to resolve to the one full 40-character SHA tag
         it prefixes.
-      - Fails when it is malformed, when it prefixes several SHA tags (listing them) or none (listing
+      - Fails when it is malformed (before any AWS call), when it prefixes several SHA tags (listing them) or none (listing
         the five newest tags).
     type: str
     aliases: [resolve]
@@ -108,6 +108,7 @@ image_uri:
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 
 ARGUMENT_SPEC = dict(
     repository=dict(type="str", required=True, aliases=["repository_name"]),
@@ -132,6 +133,7 @@ def image_info(client, params: dict) -> dict:
 
 def main():
     module = aws_module(ARGUMENT_SPEC)
+    refuse_bad_params(module, dict(sha="git_sha", tag="line", tag_prefix="line"))
     with fail_on_error(module):
         result = image_info(aws_client("ecr", module.params), module.params)
     module.exit_json(changed=False, **result)

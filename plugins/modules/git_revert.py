@@ -16,7 +16,9 @@ description:
   - A commit already reverted (by a revert still in effect) is reported C(ok), not reverted again.
   - A revert that conflicts is aborted, leaving the branch and the working tree exactly as they
     were; the conflicting files are listed. A push that fails undoes the local revert commit.
-  - git runs with argument lists, never through a shell.
+  - git runs with argument lists, never through a shell. A O(commit), O(remote) or O(branch) that git
+    could take for an option (starting with C(-)), or with C(..), control characters or spaces, is
+    refused before any git command.
 version_added: "0.1.0"
 options:
   repo_path:
@@ -125,6 +127,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.command import error_line
 from ansible_collections.lacrei.rollback.plugins.module_utils.git import GitRefused, GitRepo
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 
 ARGUMENT_SPEC = dict(
     repo_path=dict(type="path", required=True),
@@ -134,6 +137,8 @@ ARGUMENT_SPEC = dict(
     mainline=dict(type="int"),
     push=dict(type="bool", default=True),
 )
+# What git must never take for an option: checked before the first git command.
+INPUT_KINDS = dict(repo_path="path", commit="git_ref", remote="git_remote", branch="git_ref")
 RELATION_HINTS = {
     "ahead": "has local commits the remote does not have: push or drop them first",
     "behind": "is behind the remote: pull (fast-forward) first, then decide again what to revert",
@@ -228,6 +233,7 @@ def run(module) -> dict:
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    refuse_bad_params(module, INPUT_KINDS)
     with fail_on_error(module):
         result = run(module)
     module.exit_json(**result)

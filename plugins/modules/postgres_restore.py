@@ -36,6 +36,11 @@ options:
     description: Backup to restore - a custom archive, a directory archive, or a plain SQL file.
     type: path
     required: true
+  backup_dir:
+    description:
+      - The folder the backups live in. When set, O(backup_file) must lie inside it (after resolving
+        symbolic links and C(..)); anything else is refused before anything is read or changed.
+    type: path
   database:
     description: Database to replace with the backup's content (created when it does not exist).
     type: str
@@ -167,6 +172,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import pg_databases as dbs
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import inside, refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.pg_archive import (
     check_against_manifest,
     check_plain_complete,
@@ -322,6 +328,7 @@ def main():
     argument_spec = dict(
         POSTGRES_CONNECTION_SPEC,
         backup_file=dict(type="path", required=True),
+        backup_dir=dict(type="path"),
         database=dict(type="str", required=True, aliases=["db"]),
         safety_backup=dict(type="bool", default=True),
         safety_backup_dir=dict(type="path"),
@@ -332,7 +339,10 @@ def main():
         allow_missing_manifest=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    refuse_bad_params(module, dict(backup_file="path", backup_dir="path", safety_backup_dir="path", database="line"))
     with fail_on_error(module):
+        if module.params["backup_dir"]:
+            inside("backup_file", module.params["backup_file"], module.params["backup_dir"])
         module.exit_json(**restore(module, pg=Postgres(module)))
 
 

@@ -42,7 +42,7 @@ class AppRunbooks(ClientBase):
                      "target": v.optional(v.choice, "target", target, ("previous",)),
                      "with_database": v.flag("with_database", with_database),
                      "schema_check": "skip" if v.flag("skip_schema_check", skip_schema_check) else None,
-                     "confirm": v.optional(v.text_value, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
         return self.run_playbook("rollback_app", extravars, check=check, limit=limit, control=control)
 
     def rollback_plan(self, sha: str | None = None, target: str | None = None, *, limit: str | None = None,
@@ -83,11 +83,11 @@ class AppRunbooks(ClientBase):
         default to the inventory's. ``audit`` holds commit, subject, head_before, revert_commit, pushed.
         """
         extravars = {"commit": v.commit("commit", commit),
-                     "mainline": v.optional(v.positive_int, "mainline", mainline),
+                     "mainline": v.optional(v.positive_int, "mainline", mainline, 99),
                      "app_repo_path": v.optional(v.existing_directory, "app_repo_path", app_repo_path),
-                     "app_repo_remote": v.optional(v.git_ref, "app_repo_remote", app_repo_remote),
+                     "app_repo_remote": v.optional(v.git_remote, "app_repo_remote", app_repo_remote),
                      "app_repo_branch": v.optional(v.git_ref, "app_repo_branch", app_repo_branch),
-                     "confirm": v.optional(v.text_value, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
         return self.run_playbook("rollback_git", extravars, check=check, limit=limit, control=control)
 
     def emergency(self, sha: str | None = None, webhook_url: str | None = None, confirm: str | None = None,
@@ -105,7 +105,7 @@ class AppRunbooks(ClientBase):
         """
         extravars = {"sha": v.optional(v.git_sha, "sha", sha),
                      "with_database": v.flag("with_database", with_database),
-                     "confirm": v.optional(v.text_value, "confirm", confirm),
+                     "confirm": v.optional(v.confirmation, "confirm", confirm),
                      "emergency_monitor_window": v.optional(v.duration, "monitor_window", monitor_window),
                      "emergency_monitor_interval": v.optional(v.duration, "monitor_interval", monitor_interval)}
         secret = {"notify_webhook_url": v.optional(v.secret_url, "webhook_url", webhook_url)}
@@ -137,7 +137,7 @@ class AppRunbooks(ClientBase):
         """
         extravars = {"window": v.optional(v.duration, "window", window),
                      "interval": v.optional(v.duration, "interval", interval),
-                     "breach_intervals": v.optional(v.positive_int, "breach_intervals", breach_intervals),
+                     "breach_intervals": v.optional(v.positive_int, "breach_intervals", breach_intervals, 100000),
                      "baseline_end": v.optional(v.timestamp, "baseline_end", baseline_end),
                      "baseline_window": v.optional(v.duration, "baseline_window", baseline_window)}
         return self.run_playbook("monitor", extravars, limit=limit, control=control)

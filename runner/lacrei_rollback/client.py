@@ -9,7 +9,7 @@ from lacrei_rollback import secrets as secret_env
 from lacrei_rollback.execution import DEFAULT_TIMEOUT, Control, Job, run_job
 from lacrei_rollback.project import find_project, inventory_path, playbook_path
 from lacrei_rollback.results import RunResult
-from lacrei_rollback.validate import flag, positive_int, text_value
+from lacrei_rollback.validate import flag, host_pattern, positive_int, secret_value, text_value, variable_name
 
 ExtraValue = str | int | bool | list | dict
 
@@ -30,10 +30,12 @@ class ClientBase:
                  runs_dir: str | os.PathLike | None = None, keep_runs: int = 10):
         self.project_dir = Path(project_dir).resolve() if project_dir else find_project()
         self.inventory = inventory_path(self.project_dir, inventory)
-        self.environment = {str(k): text_value(f"environment[{k}]", v) for k, v in (environment or {}).items()}
+        self.environment = {variable_name("environment key", k): text_value(f"environment[{k}]", v)
+                            for k, v in (environment or {}).items()}
         if sandbox_dir is not None:
             self.environment["SANDBOX_DIR"] = str(Path(sandbox_dir).absolute())
-        self._secrets = dict(secrets or {})
+        self._secrets = {variable_name("secrets key", k): secret_value(f"secrets[{k}]", v)
+                         for k, v in (secrets or {}).items()}
         self.control = control or Control()
         positive_int("control.timeout", self.control.timeout)
         self.runs_dir = Path(runs_dir) if runs_dir else None
@@ -51,7 +53,7 @@ class ClientBase:
         """
         flag("check", check)
         if limit is not None:
-            text_value("limit", limit)
+            host_pattern("limit", limit)
         name = os.fspath(playbook)
         path = Path(name) if os.sep in name or name.endswith((".yml", ".yaml")) else playbook_path(self.project_dir, name)
         references, hidden = secret_env.secret_arguments(secret_vars or {})

@@ -41,6 +41,6 @@ class ConfigRunbooks(ClientBase):
             raise InvalidArgument("env_file goes with config_ref (a file of the application repository)")
         extravars = {"config_version": v.optional(v.config_version, "config_version", config_version),
                      "config_ref": v.optional(v.git_ref, "config_ref", config_ref),
-                     "env_file": v.optional(v.text_value, "env_file", env_file),
-                     "confirm": v.optional(v.text_value, "confirm", confirm)}
+                     "env_file": v.optional(v.relative_path, "env_file", env_file),
+                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
         return self.run_playbook("rollback_config", extravars, check=check, limit=limit, control=control)

@@ -38,7 +38,7 @@ class DatabaseRunbooks(ClientBase):
         manifest_path, applied, unapplied.
         """
         extravars = {"app": v.identifier("app", app), "migration": v.migration_name("migration", migration),
-                     "confirm": v.optional(v.text_value, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
         return self.run_playbook("rollback_migration", extravars, check=check, limit=limit, control=control)
 
     def backup_db(self, *, check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
@@ -65,5 +65,5 @@ class DatabaseRunbooks(ClientBase):
         checksum_verified, previous_database_name, safety_backup_path, unavailable_seconds, validation.
         """
         extravars = {"backup_file": v.existing_path("backup_file", backup_file),
-                     "confirm": v.optional(v.text_value, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
         return self.run_playbook("restore_db", extravars, check=check, limit=limit, control=control)

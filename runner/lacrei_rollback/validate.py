@@ -10,8 +10,9 @@ from lacrei_rollback.errors import InvalidArgument
 _HEX = re.compile(r"[0-9a-f]{7,40}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MIGRATION = re.compile(r"zero|[0-9]{4}(_[A-Za-z0-9_]*)?")
-_SAFE_TEXT = re.compile(r"[^\x00-\x1f\x7f]+")
-_REF = re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/@^~-]*")
+MAX_TEXT = 1000  # characters of any one-line argument
+_SAFE_TEXT = re.compile(r"[^\x00-\x1f\x7f]{1,%d}" % MAX_TEXT)
+_REF = re.compile(r"(?!.*\.\.)(?!.*@\{)[A-Za-z0-9][A-Za-z0-9._/@^~-]{0,199}")
 
 
 def matching(name: str, value: object, pattern: re.Pattern, must_be: str, lower: bool = False) -> str:
@@ -19,7 +20,7 @@ def matching(name: str, value: object, pattern: re.Pattern, must_be: str, lower:
     text = text_value(name, value)
     text = text.lower() if lower else text
     if not pattern.fullmatch(text):
-        raise InvalidArgument(f"{name} must be {must_be}, got {value!r}")
+        raise InvalidArgument(f"{name} must be {must_be}, got {shown(value)}")
     return text
 
 
@@ -28,11 +29,58 @@ def git_sha(name: str, value: object) -> str:
     return matching(name, value, _HEX, "a git SHA of 7 to 40 hex digits", lower=True)
 
 
+def shown(value: object) -> str:
+    """A refused value as it can be shown: repr, cut to 60 characters with its length."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:60]}... ({len(str(value))} characters)"
+
+
 def text_value(name: str, value: object) -> str:
-    """A non-empty single-line string."""
+    """A non-empty single-line string of at most MAX_TEXT characters."""
     if not isinstance(value, str) or not _SAFE_TEXT.fullmatch(value):
-        raise InvalidArgument(f"{name} must be a non-empty single-line string, got {value!r}")
+        raise InvalidArgument(f"{name} must be a non-empty single-line string of at most {MAX_TEXT} characters, "
+                              f"got {shown(value)}")
     return value
+
+
+_SERVICE_NAMES = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{3,39}( *, *[A-Za-z0-9][A-Za-z0-9_-]{3,39})*")
+
+
+def confirmation(name: str, value: object) -> str:
+    """A production confirmation: service names (App Runner's 4-40 letters, digits, - and _), comma separated."""
+    return matching(name, value, _SERVICE_NAMES, "the service name(s) to confirm, separated by commas")
+
+
+_RELATIVE_PATH = re.compile(r"(?!/)(?!-)(?!.*(^|/)\.\.(/|$)).+")
+
+
+def relative_path(name: str, value: object) -> str:
+    """A path inside a repository: relative, no '..' component, not starting with '-'."""
+    return matching(name, value, _RELATIVE_PATH, "a path relative to the repository, without '..'")
+
+
+_REMOTE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def git_remote(name: str, value: object) -> str:
+    """A git remote's name (origin), never something git could take for an option or a URL."""
+    return matching(name, value, _REMOTE, "a git remote name such as origin")
+
+
+_HOST_PATTERN = re.compile(r"[A-Za-z0-9_*!&~\[\]][A-Za-z0-9_.*:,!&~\[\]-]*")
+
+
+def host_pattern(name: str, value: object) -> str:
+    """An Ansible host pattern for --limit (names, groups, globs, ',', '!', '&'); never an option."""
+    return matching(name, value, _HOST_PATTERN, "an Ansible host pattern such as lacrei-saude-backend")
+
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+def variable_name(name: str, value: object) -> str:
+    """An environment variable's name."""
+    return matching(name, value, _VARIABLE, "an environment variable name such as AWS_PROFILE")
 
 
 def identifier(name: str, value: object) -> str:
@@ -72,7 +120,7 @@ def config_version(name: str, value: object) -> str:
 def choice(name: str, value: object, choices: Iterable[str]) -> str:
     allowed = tuple(choices)
     if value not in allowed:
-        raise InvalidArgument(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        raise InvalidArgument(f"{name} must be one of {', '.join(allowed)}, got {shown(value)}")
     return str(value)
 
 
@@ -113,13 +161,20 @@ def existing_directory(name: str, value: object) -> str:
     return path
 
 
-_URL = re.compile(r"https?://[^\s/?#]+[^\s]*")
+_URL = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]{0,%d}" % MAX_TEXT)
 
 
 def secret_url(name: str, value: object) -> str:
     """An http(s) URL that is a secret (a webhook): a refusal never shows the value."""
     if not isinstance(value, str) or not _URL.fullmatch(value):
         raise InvalidArgument(f"{name} must be an http(s) URL (the value is a secret and is not shown)")
+    return value
+
+
+def secret_value(name: str, value: object) -> str:
+    """A secret: a string without NUL characters (an environment variable cannot hold one); never shown."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise InvalidArgument(f"{name} must be a string without NUL characters (the value is a secret and is not shown)")
     return value
 
 
@@ -163,7 +218,7 @@ def timestamp(name: str, value: object) -> str:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise InvalidArgument(f"{name} must be ISO 8601 (2024-05-02T13:30:00Z) or epoch seconds, got {value!r}") from None
+            raise InvalidArgument(f"{name} must be ISO 8601 (2024-05-02T13:30:00Z) or epoch seconds, got {shown(value)}") from None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidArgument(f"{name} must carry a time zone (ISO 8601 with Z or an offset), got {value!r}")
+        raise InvalidArgument(f"{name} must carry a time zone (ISO 8601 with Z or an offset), got {shown(value)}")
     return value.isoformat()
