@@ -1,0 +1,256 @@
+"""Secrets never leak: known secrets are seeded into a private sandbox, every runbook runs at -vvvv
+through ansible-playbook, some through ansible-runner (the Python API) and one Molecule scenario;
+none of the secrets appears in any output, the audit trail, the reports, the runner's artifact
+folders, Molecule's files, or any process's argv while the runs go (``/proc/*/cmdline`` sampled).
+
+Seeded: the database password (the sandbox's own, random), the webhook token (in the webhook URL's
+path, as Slack's are), the AWS secret access key, an SSM SecureString the service references, and
+the service's secret environment variables (a token, a secret key, a Sentry DSN with its key). There
+is no status page integration in the project, so no status page token is seeded.
+The committed bench results are scanned for credentials too. See docs/reliability.md ("Secrets").
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from lacrei_rollback import secrets as secret_names
+from lacrei_rollback.runbooks import Client
+from sandbox import envfile
+from tests.integration.sandbox_fixture import ANSIBLE_PLAYBOOK, REPO, Run, private_sandbox, process_env
+
+HOST = "lacrei-saude-backend"
+VERBOSE = "-vvvv"
+CREDENTIALS_IN_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/@\s:\"']+:[^/@\s\"']+@", re.IGNORECASE)
+MASKS = {"", "********", "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", None}
+
+
+class ArgvWatch:
+    """Samples every process's command line in a background thread; keeps those holding a secret."""
+
+    def __init__(self, secrets: dict[str, str]):
+        self.secrets = secrets
+        self.found: dict[str, str] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _watch(self):
+        while not self._stop.is_set():
+            for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+                try:
+                    argv = cmdline.read_bytes().decode(errors="replace")
+                except OSError:
+                    continue
+                for kind, value in self.secrets.items():
+                    if value in argv:
+                        self.found.setdefault(kind, argv.replace("\0", " ")[:300].replace(value, "<" + kind + ">"))
+            self.samples += 1
+            self._stop.wait(0.02)
+
+
+def leaks(text: str, secrets: dict[str, str]) -> list[str]:
+    return sorted(kind for kind, value in secrets.items() if value in text)
+
+
+def text_of(folder: Path, skip: tuple[Path, ...] = ()) -> str:
+    """Every file under ``folder`` (symlinked folders not followed, ``skip`` left out)."""
+    parts = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if Path(root, d) not in skip and not Path(root, d).is_symlink()]
+        parts += [Path(root, name).read_text(errors="replace") for name in files if Path(root, name).is_file()]
+    return "\n".join(parts)
+
+
+def seed(box, tmp_path) -> dict[str, str]:
+    """Known secrets in the sandbox; {kind: value}."""
+    mark = os.urandom(5).hex()
+    secrets = {
+        "database password": urlsplit(box.env["DATABASE_URL"]).password,
+        "AWS secret access key": f"wJalrXUtnFEMI/K7MDENG/bPxRfiCY{mark}KEY",
+        "webhook token": f"whTok{mark}xoxb",
+        "SSM SecureString": f"ssmSecure{mark}Value",
+        "service API_TOKEN": f"apiTok{mark}en",
+        "service DJANGO_SECRET_KEY": f"djSecret{mark}Key",
+        "service SENTRY_DSN key": f"sentry{mark}public",
+    }
+    assert secrets["database password"] and len(secrets["database password"]) >= 16
+    ssm = box.client("ssm", "AWS_ENDPOINT_URL_SSM")
+    parameter = ssm.put_parameter(Name=f"/consultas/{mark}/STRIPE_SECRET", Value=secrets["SSM SecureString"],
+                                  Type="SecureString")
+    arn = f"arn:aws:ssm:{box.env['AWS_REGION']}:123456789012:parameter/consultas/{mark}/STRIPE_SECRET"
+    assert parameter["Version"] == 1
+
+    def with_secrets(image_repository):
+        config = image_repository.setdefault("ImageConfiguration", {})
+        config.setdefault("RuntimeEnvironmentVariables", {}).update(
+            API_TOKEN=secrets["service API_TOKEN"], DJANGO_SECRET_KEY=secrets["service DJANGO_SECRET_KEY"],
+            SENTRY_DSN=f"https://{secrets['service SENTRY_DSN key']}@o1.ingest.sentry.example/42")
+        config["RuntimeEnvironmentSecrets"] = {"STRIPE_SECRET": arn}
+
+    assert box.update_outside(with_secrets) == "SUCCEEDED"
+    # The credentials every playbook reads from the sandbox's env file (the inventory's source).
+    values = envfile.read(box.state / "env")
+    webhook = urlsplit(values["WEBHOOK_URL"])
+    values.update(AWS_SECRET_ACCESS_KEY=secrets["AWS secret access key"],
+                  WEBHOOK_URL=f"{webhook.scheme}://{webhook.netloc}/hooks/T0001/B0001/{secrets['webhook token']}")
+    envfile.write(box.state / "env", values)
+    return secrets
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    with private_sandbox(tmp_path_factory, "secrets-sandbox", rows=20) as box:
+        yield box, seed(box, tmp_path_factory.mktemp("secrets-seed"))
+
+
+def playbook(box, name: str, *args: str) -> Run:
+    env = dict(process_env(box.state), ANSIBLE_VERBOSITY="4")
+    done = subprocess.run([ANSIBLE_PLAYBOOK, f"playbooks/{name}", VERBOSE, *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    return Run(done.returncode, done.stdout + done.stderr)
+
+
+# Changing runbooks one after the other (each needs the service to itself); then the read-only ones
+# side by side. (runbook, arguments, must it succeed?)
+CHANGING = [
+    ("snapshot_config.yml", ["-e", "reason=before the secrets drill"], True),
+    ("rollback_app.yml", ["-e", "target=previous"], True),
+    ("rollback_config.yml", ["-e", "config_version=previous"], True),
+    ("backup_db.yml", [], True),
+    ("restore_db.yml", [], True),  # the backup just taken
+    ("rollback_migration.yml", ["-e", "app=appointments", "-e", "migration=zero", "--check"], True),
+    ("emergency.yml", [], True),
+    ("drill.yml", [], True),
+    ("rollback_git.yml", ["-e", "commit=HEAD", "--check"], False),  # the sandbox's repository has no remote
+]
+READ_ONLY = [
+    ("list_images.yml", []), ("list_configs.yml", []), ("list_backups.yml", ["-e", "db_backup_list_verify=true"]),
+    ("show_migrations.yml", []), ("monitor.yml", ["-e", "window=10s", "-e", "interval=5s", "-e", "breach_intervals=1"]),
+]
+
+
+def molecule(box, tmp_path) -> tuple[int, str, Path]:
+    """The config_rollback scenario's prepare and converge at -vvvv, on this sandbox (its create step
+    finds the sandbox up and reuses it; no destroy: the fixture stops the sandbox)."""
+    ephemeral = tmp_path / "molecule-ephemeral"
+    ephemeral.mkdir()
+    (ephemeral / "sandbox").symlink_to(box.state)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_", "MOLECULE_"))}
+    env.update(MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral), HOME=str(tmp_path / "home"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"),
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]), ANSIBLE_NOCOLOR="1")
+    done = subprocess.run([str(Path(sys.executable).parent / "molecule"), "-c", "molecule/base.yml", "converge",
+                           "-s", "config_rollback", "--", VERBOSE], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=900, check=False)
+    return done.returncode, done.stdout + done.stderr, ephemeral
+
+
+@pytest.fixture(scope="module")
+def runs(seeded, tmp_path_factory):
+    box, secrets = seeded
+    work = tmp_path_factory.mktemp("secrets-runs")
+    outputs: dict[str, Run] = {}
+    with ArgvWatch(secrets) as watch:
+        for name, args, _must in CHANGING:
+            if name == "restore_db.yml":
+                backup = next(line["backup_path"] for line in reversed(box.audit()) if line["runbook"] == "db-backup")
+                args = ["-e", f"backup_file={backup}"]
+            outputs[name] = playbook(box, name, *args)
+        threads = [threading.Thread(target=lambda n=n, a=a: outputs.__setitem__(n, playbook(box, n, *a)))
+                   for n, a in READ_ONLY]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        client = Client("sandbox", sandbox_dir=box.state, runs_dir=work / "runner", environment={"ANSIBLE_VERBOSITY": "4"})
+        webhook = envfile.read(box.state / "env")["WEBHOOK_URL"]
+        api = {"emergency": client.emergency(webhook_url=webhook, check=True),
+               "rollback_config": client.rollback_config(config_version="previous", check=True),
+               "list_configs": client.list_configs(), "backup_db": client.backup_db()}
+        molecule_run = molecule(box, work)
+    return {"playbooks": outputs, "api": api, "runner_dir": work / "runner", "molecule": molecule_run,
+            "argv": watch, "box": box, "secrets": secrets}
+
+
+def test_every_runbook_ran(runs):
+    for name, args, must in CHANGING:
+        assert (runs["playbooks"][name].rc == 0) or not must, runs["playbooks"][name].out[-3000:]
+    for name, _args in READ_ONLY:
+        assert runs["playbooks"][name].rc == 0, runs["playbooks"][name].out[-3000:]
+    assert runs["molecule"][0] == 0, runs["molecule"][1][-3000:]
+
+
+def test_no_secret_in_the_output_of_any_run(runs):
+    secrets = runs["secrets"]
+    found = {name: leaks(run.out, secrets) for name, run in runs["playbooks"].items()}
+    found["molecule"] = leaks(runs["molecule"][1], secrets)
+    assert {name: kinds for name, kinds in found.items() if kinds} == {}
+    # -vvvv really was on: module invocations are shown
+    assert "Loading collection lacrei.rollback" in runs["playbooks"]["list_images.yml"].out or \
+        "ESTABLISH LOCAL CONNECTION" in runs["playbooks"]["list_images.yml"].out
+
+
+def test_no_secret_in_the_audit_trail_reports_and_backup_manifests(runs):
+    box, secrets = runs["box"], runs["secrets"]
+    written = text_of(box.state / "reports") + (box.state / "audit.jsonl").read_text()
+    written += "\n".join(path.read_text() for path in (box.state / "backups").glob("*.manifest.json"))
+    assert leaks(written, secrets) == []
+    assert (box.state / "reports").glob("*.md")  # the emergency and drill reports were written
+
+
+def test_no_secret_in_runner_artifacts_or_api_results(runs):
+    secrets = runs["secrets"]
+    assert leaks(text_of(runs["runner_dir"]), secrets) == []
+    for name, result in runs["api"].items():
+        assert leaks(repr(result), secrets) == [], name
+        if hasattr(result, "events"):
+            assert leaks(json.dumps(result.events, default=str), secrets) == [], name
+
+
+def test_no_secret_in_molecule_files(runs):
+    _rc, _out, ephemeral = runs["molecule"]
+    box = runs["box"]
+    assert leaks(text_of(ephemeral, skip=(ephemeral / "sandbox",)), runs["secrets"]) == []
+    assert (ephemeral / "sandbox").resolve() == box.state.resolve()
+
+
+def test_no_secret_in_any_process_argv(runs):
+    watch = runs["argv"]
+    assert watch.samples > 50
+    assert watch.found == {}
+
+
+def _secret_shaped(value, key: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [hit for k, v in value.items() for hit in _secret_shaped(v, str(k))]
+    if isinstance(value, list):
+        return [hit for item in value for hit in _secret_shaped(item, key)]
+    if isinstance(value, str):
+        hits = [value] if CREDENTIALS_IN_URL.search(value) else []
+        return hits + ([f"{key}={value}"] if secret_names.is_secret_name(key) and value not in MASKS else [])
+    return []
+
+
+def test_committed_bench_results_hold_no_credentials():
+    results = sorted((REPO / "bench" / "results").glob("*.json"))
+    assert results
+    found = {path.name: _secret_shaped(json.loads(path.read_text())) for path in results}
+    assert {name: hits for name, hits in found.items() if hits} == {}
