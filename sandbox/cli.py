@@ -51,6 +51,18 @@ def _write_pgpass(state, server) -> str:
     return str(path)
 
 
+def _write_aws_credentials(state, values: dict) -> str:
+    """The sandbox's AWS credentials as a shared credentials file (mode 0600): playbooks name the
+    file (AWS_SHARED_CREDENTIALS_FILE), so the secret key never rides in a play's ``environment``,
+    which Ansible puts on each module's command line."""
+    path = state / "aws-credentials"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(f"[default]\naws_access_key_id = {values['AWS_ACCESS_KEY_ID']}\n"
+                    f"aws_secret_access_key = {values['AWS_SECRET_ACCESS_KEY']}\n")
+    return str(path)
+
+
 def up(args: argparse.Namespace) -> int:
     state = procs.state_dir()
     state.mkdir(parents=True, exist_ok=True)
@@ -97,6 +109,7 @@ def up(args: argparse.Namespace) -> int:
         **{"RELEASE_" + version.upper().replace(".", "_") + "_SHA": sha
            for version, sha in shas.items()},
     })
+    values["AWS_SHARED_CREDENTIALS_FILE"] = _write_aws_credentials(state, values)
     envfile.write(env_path, values)
     print(f"sandbox up: state in {state}; `set -a; . {env_path}; set +a` to use it from a shell")
     return 0

@@ -154,8 +154,9 @@ def test_backup_db_then_list_backups_newest_first(sandbox):
     assert stamps == sorted(stamps, reverse=True) and len(stamps) >= 2
 
 
-def test_hand_made_plain_sql_dump_is_restored(sandbox, tmp_path):
-    dump = tmp_path / "backup_20260209_120000.sql"
+def test_hand_made_plain_sql_dump_is_restored(sandbox):
+    (sandbox.state / "backups").mkdir(exist_ok=True)  # a restore takes backups from backup_dir only
+    dump = sandbox.state / "backups" / "backup_20260209_120000.sql"
     env = {"PATH": "/usr/bin:/bin", "PGPASSFILE": sandbox.env["PGPASSFILE"]}
     with dump.open("w") as out:  # the runbook's own: pg_dump -h ... consultas_medicas > backup.sql
         subprocess.run(["pg_dump", "-h", sandbox.env["PGHOST"], "-p", sandbox.env["PGPORT"], "-U",

@@ -25,7 +25,7 @@ import pytest
 
 from lacrei_rollback import secrets as secret_names
 from lacrei_rollback.runbooks import Client
-from sandbox import envfile
+from sandbox import cli as sandbox_cli, envfile
 from tests.integration.sandbox_fixture import ANSIBLE_PLAYBOOK, REPO, Run, private_sandbox, process_env
 
 HOST = "lacrei-saude-backend"
@@ -112,6 +112,7 @@ def seed(box, tmp_path) -> dict[str, str]:
     values.update(AWS_SECRET_ACCESS_KEY=secrets["AWS secret access key"],
                   WEBHOOK_URL=f"{webhook.scheme}://{webhook.netloc}/hooks/T0001/B0001/{secrets['webhook token']}")
     envfile.write(box.state / "env", values)
+    assert values["AWS_SHARED_CREDENTIALS_FILE"] == sandbox_cli._write_aws_credentials(box.state, values)
     return secrets
 
 
