@@ -19,7 +19,7 @@ def box(sandbox):
 
 @pytest.mark.parametrize("sha, message", [
     ("0123456789abcdef", "No image in ECR repository lacrei-saude-backend is tagged with a git SHA starting with"),
-    ("not-a-sha!", "Malformed git SHA"),
+    ("not-a-sha!", "sha must be a git SHA of 7 to 40 hex digits"),
     ("AMBIGUOUS", "is ambiguous in ECR repository lacrei-saude-backend"),
 ])
 def test_bad_sha_fails_before_any_change(box, sha, message):

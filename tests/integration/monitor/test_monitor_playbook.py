@@ -109,5 +109,5 @@ def test_baseline_before_the_incident_raises_the_limit_in_check_mode_too(invento
 
 def test_bad_durations_are_refused_before_any_read(inventory):
     run = run_monitor(inventory, "--limit", "healthy", "-e", "window=soon")
-    assert run.rc != 0 and "durations such as 30s" in run.out
+    assert run.rc != 0 and "window must be a duration such as 30s" in run.out
     assert "Read and judge" not in run.out

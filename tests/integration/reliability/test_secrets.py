@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from lacrei_rollback import secrets as secret_names
+from lacrei_rollback.execution import Control
 from lacrei_rollback.runbooks import Client
 from sandbox import cli as sandbox_cli, envfile
 from tests.integration.sandbox_fixture import ANSIBLE_PLAYBOOK, REPO, Run, private_sandbox, process_env
@@ -129,23 +131,26 @@ def playbook(box, name: str, *args: str) -> Run:
     return Run(done.returncode, done.stdout + done.stderr)
 
 
-# Changing runbooks one after the other (each needs the service to itself); then the read-only ones
-# side by side. (runbook, arguments, must it succeed?)
+# Changing runbooks one after the other (each needs the service to itself): (runbook, arguments, must
+# it succeed?). snapshot_config and rollback_config run in the Molecule scenario (config_rollback);
+# the drill is left out for time: it runs the app_rollback and endpoint_check roles these runs cover.
 CHANGING = [
-    ("snapshot_config.yml", ["-e", "reason=before the secrets drill"], True),
-    ("rollback_app.yml", ["-e", "target=previous"], True),
-    ("rollback_config.yml", ["-e", "config_version=previous"], True),
+    ("rollback_app.yml", ["-e", "sha={v1.1.0}"], True),
     ("backup_db.yml", [], True),
     ("restore_db.yml", [], True),  # the backup just taken
     ("rollback_migration.yml", ["-e", "app=appointments", "-e", "migration=zero", "--check"], True),
-    ("emergency.yml", [], True),
-    ("drill.yml", [], True),
+    # Its outcome may be "no data" (no traffic in the monitor window); every phase runs all the same.
+    ("emergency.yml", ["-e", "sha={v1.2.0}", "-e", "emergency_monitor_window=5s", "-e", "emergency_monitor_interval=5s"],
+     False),
     ("rollback_git.yml", ["-e", "commit=HEAD", "--check"], False),  # the sandbox's repository has no remote
 ]
+# Then side by side: the read-only runbooks, the Python API and the Molecule scenario.
 READ_ONLY = [
     ("list_images.yml", []), ("list_configs.yml", []), ("list_backups.yml", ["-e", "db_backup_list_verify=true"]),
-    ("show_migrations.yml", []), ("monitor.yml", ["-e", "window=10s", "-e", "interval=5s", "-e", "breach_intervals=1"]),
+    ("show_migrations.yml", []),
+    ("monitor.yml", ["-e", "window=5s", "-e", "interval=5s", "-e", "breach_intervals=1", "-e", "monitor_metrics_delay=1s"]),
 ]
+PARALLEL = 4
 
 
 def molecule(box, tmp_path) -> tuple[int, str, Path]:
@@ -169,26 +174,26 @@ def runs(seeded, tmp_path_factory):
     box, secrets = seeded
     work = tmp_path_factory.mktemp("secrets-runs")
     outputs: dict[str, Run] = {}
+    client = Client("sandbox", sandbox_dir=box.state, runs_dir=work / "runner", environment={"ANSIBLE_VERBOSITY": "4"},
+                    control=Control(raise_on_failure=False))
+    webhook = envfile.read(box.state / "env")["WEBHOOK_URL"]
+    side_by_side = {name: (lambda name=name, args=args: playbook(box, name, *args)) for name, args in READ_ONLY}
+    side_by_side.update({
+        "api emergency": lambda: client.emergency(sha=box.sha("v1.1.0"), webhook_url=webhook, check=True),
+        "api list_configs": client.list_configs,
+        "molecule": lambda: molecule(box, work)})
     with ArgvWatch(secrets) as watch:
         for name, args, _must in CHANGING:
+            args = [arg.replace("{v1.1.0}", box.sha("v1.1.0")).replace("{v1.2.0}", box.sha("v1.2.0")) for arg in args]
             if name == "restore_db.yml":
                 backup = next(line["backup_path"] for line in reversed(box.audit()) if line["runbook"] == "db-backup")
                 args = ["-e", f"backup_file={backup}"]
             outputs[name] = playbook(box, name, *args)
-        threads = [threading.Thread(target=lambda n=n, a=a: outputs.__setitem__(n, playbook(box, n, *a)))
-                   for n, a in READ_ONLY]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=600)
-        client = Client("sandbox", sandbox_dir=box.state, runs_dir=work / "runner", environment={"ANSIBLE_VERBOSITY": "4"})
-        webhook = envfile.read(box.state / "env")["WEBHOOK_URL"]
-        api = {"emergency": client.emergency(webhook_url=webhook, check=True),
-               "rollback_config": client.rollback_config(config_version="previous", check=True),
-               "list_configs": client.list_configs(), "backup_db": client.backup_db()}
-        molecule_run = molecule(box, work)
-    return {"playbooks": outputs, "api": api, "runner_dir": work / "runner", "molecule": molecule_run,
-            "argv": watch, "box": box, "secrets": secrets}
+        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+            done = dict(zip(side_by_side, pool.map(lambda run: run(), side_by_side.values())))
+    outputs.update({name: done[name] for name, _args in READ_ONLY})
+    return {"playbooks": outputs, "api": {name: done[name] for name in done if name.startswith("api ")},
+            "runner_dir": work / "runner", "molecule": done["molecule"], "argv": watch, "box": box, "secrets": secrets}
 
 
 def test_every_runbook_ran(runs):
@@ -197,6 +202,13 @@ def test_every_runbook_ran(runs):
     for name, _args in READ_ONLY:
         assert runs["playbooks"][name].rc == 0, runs["playbooks"][name].out[-3000:]
     assert runs["molecule"][0] == 0, runs["molecule"][1][-3000:]
+
+
+def test_the_webhook_with_its_token_was_really_used(runs):
+    """The emergency posted to the webhook URL holding the token (the receiver, standing in for the
+    chat service, keeps the path it was called on)."""
+    received = [json.loads(path.read_text()) for path in (runs["box"].state / "notifications").glob("*.json")]
+    assert any(runs["secrets"]["webhook token"] in message["path"] for message in received)
 
 
 def test_no_secret_in_the_output_of_any_run(runs):
@@ -214,7 +226,7 @@ def test_no_secret_in_the_audit_trail_reports_and_backup_manifests(runs):
     written = text_of(box.state / "reports") + (box.state / "audit.jsonl").read_text()
     written += "\n".join(path.read_text() for path in (box.state / "backups").glob("*.manifest.json"))
     assert leaks(written, secrets) == []
-    assert (box.state / "reports").glob("*.md")  # the emergency and drill reports were written
+    assert any((box.state / "reports").glob("*.md"))  # the incident report was written
 
 
 def test_no_secret_in_runner_artifacts_or_api_results(runs):
