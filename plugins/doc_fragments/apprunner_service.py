@@ -40,7 +40,8 @@ options:
       - The patterns are names, not secrets themselves.
     type: list
     elements: str
-    default: ['*SECRET*', '*PASSWORD*', '*PASSWD*', '*TOKEN*', '*KEY*', '*CREDENTIAL*', '*PRIVATE*', DATABASE_URL]
+    default: ['*SECRET*', '*PASSWORD*', '*PASSWD*', '*TOKEN*', '*KEY*', '*CREDENTIAL*', '*PRIVATE*', '*DSN*', '*WEBHOOK*',
+              '*SESSION*', DATABASE_URL]
 """
 
     # What AppRunnerPlatform.start_and_wait records of the operation a module starts.

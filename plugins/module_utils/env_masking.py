@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
+# The same names as the Python API's (runner/lacrei_rollback/secrets.py): a DSN (Sentry's holds its
+# key), a webhook URL and a session secret are secrets too.
 DEFAULT_SECRET_PATTERNS = ("*SECRET*", "*PASSWORD*", "*PASSWD*", "*TOKEN*", "*KEY*", "*CREDENTIAL*",
-                           "*PRIVATE*", "DATABASE_URL")
+                           "*PRIVATE*", "*DSN*", "*WEBHOOK*", "*SESSION*", "DATABASE_URL")
 MASK = "********"
 # The option of the modules that mask (doc fragment lacrei.rollback.apprunner_service.secret_names);
 # no_log=False: its values are name patterns, not secrets.
