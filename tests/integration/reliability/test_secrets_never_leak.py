@@ -127,8 +127,14 @@ def seed(box, tmp_path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    with private_sandbox(tmp_path_factory, "secrets-sandbox", rows=20) as box:
-        yield box, seed(box, tmp_path_factory.mktemp("secrets-seed"))
+    # On a loaded machine the sandbox's first deployment can fail its health check (CREATE_FAILED):
+    # that sandbox is stopped and a fresh one started.
+    for _attempt in range(3):
+        with private_sandbox(tmp_path_factory, "secrets-sandbox", rows=20) as box:
+            if box.service()["Status"] == "RUNNING":
+                yield box, seed(box, tmp_path_factory.mktemp("secrets-seed"))
+                return
+    pytest.fail("the sandbox's service did not come up RUNNING in 3 attempts")
 
 
 def playbook(box, name: str, *args: str) -> Run:
