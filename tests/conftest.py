@@ -1,6 +1,7 @@
 """Shared fixtures: the collection on sys.path, a module runner, and the real servers.
 
-Servers are started once per test session as real processes (moto in server mode, the
+HOME and XDG_*_HOME point at a temporary folder for the whole run (tests/home_isolation.py), and
+the run fails if anything wrote to the real audit trail. Servers are started once per test session as real processes (moto in server mode, the
 project's App Runner emulator, a throwaway PostgreSQL cluster) in a temporary state folder,
 and stopped by PID at the end.
 """
@@ -28,6 +29,11 @@ for _path in (str(COLLECTIONS), str(REPO)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from tests import home_isolation  # noqa: E402
+
+# Before any fixture, test or subprocess: HOME and XDG_*_HOME are the run's temporary folders.
+home_isolation.isolate()
+
 from sandbox import procs  # noqa: E402
 
 FAKE_AWS = {
@@ -36,7 +42,23 @@ FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
 }
+REAL_AUDIT_KEY = pytest.StashKey[tuple]()
 MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM")
+
+
+def pytest_configure(config):
+    config.stash[REAL_AUDIT_KEY] = home_isolation.fingerprint(home_isolation.real_audit_trail())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when anything wrote to the real audit trail while it ran (controller only)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    path = home_isolation.real_audit_trail()
+    if home_isolation.fingerprint(path) != session.config.stash.get(REAL_AUDIT_KEY, None):
+        session.config.get_terminal_writer().line(
+            f"\nERROR: the test run wrote to the real audit trail {path}: a test escaped its temporary HOME", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

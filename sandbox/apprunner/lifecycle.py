@@ -2,7 +2,8 @@
 
 Every mutating call starts one operation: the service turns ``OPERATION_IN_PROGRESS``, an
 ``IN_PROGRESS`` OperationSummary is recorded, and a thread does the work (``Runtime.deploy``
-or ``Runtime.stop``) for at least the configured deploy seconds, then ends it:
+or ``Runtime.stop``) for at least the deploy seconds (the fault's value, read while it waits, so
+changing it also ends or stretches an operation in progress), then ends it:
 
 =================  =====================  ============================================
 operation          success                failure (image missing, health check, fault)
@@ -34,6 +35,7 @@ from .state import Store
 LOG = logging.getLogger(__name__)
 
 DEPLOYING = {"CREATE_SERVICE", "UPDATE_SERVICE", "START_DEPLOYMENT", "RESUME_SERVICE"}
+HOLD_POLL_SECONDS = 0.05
 SUCCESS_STATUS = {"PAUSE_SERVICE": "PAUSED", "DELETE_SERVICE": "DELETED"}  # else RUNNING
 
 
@@ -57,12 +59,11 @@ class Lifecycle:
         service.update(Status="OPERATION_IN_PROGRESS", UpdatedAt=now)
         self.store.save()
         work = threading.Thread(target=self._run, name=f"op-{op_id}", daemon=True,
-                                args=(service["ServiceArn"], op_id, self.store.generation,
-                                      self.faults.deploy_seconds))
+                                args=(service["ServiceArn"], op_id, self.store.generation))
         work.start()
         return op_id
 
-    def _run(self, arn: str, op_id: str, generation: int, seconds: float) -> None:
+    def _run(self, arn: str, op_id: str, generation: int) -> None:
         started = time.monotonic()
         with self.store.lock:
             record = self._current(arn, op_id, generation)
@@ -71,12 +72,18 @@ class Lifecycle:
             pending = copy.deepcopy(record["pending"])
             service = copy.deepcopy(record["service"])
         result = self._work(pending, service)
-        time.sleep(max(0.0, seconds - (time.monotonic() - started)))
+        self._hold(started)
         with self.store.lock:
             record = self._current(arn, op_id, generation)
             if record is not None:
                 self._end(record, result)
                 self.store.save()
+
+    def _hold(self, started: float) -> None:
+        """Keep the operation in progress until it has lasted ``deploy_seconds``, read as it waits: a
+        test holds an operation open with a long value and ends it by setting a short one."""
+        while (left := self.faults.deploy_seconds - (time.monotonic() - started)) > 0:
+            time.sleep(min(left, HOLD_POLL_SECONDS))
 
     def _current(self, arn: str, op_id: str, generation: int) -> dict | None:
         """The record whose pending operation is still ``op_id`` (None after a reset)."""

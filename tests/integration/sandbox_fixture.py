@@ -25,7 +25,7 @@ from sandbox import envfile
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-PLAYBOOK_TIMEOUT = 180
+PLAYBOOK_TIMEOUT = 300
 UP_TIMEOUT = 300
 
 
@@ -115,7 +115,7 @@ class Sandbox:
     def operations(self, arn: str | None = None) -> list:
         return self.apprunner.list_operations(ServiceArn=arn or self.arn, MaxResults=20)["OperationSummaryList"]
 
-    def settle(self, arn: str | None = None, timeout: float = 60) -> dict:
+    def settle(self, arn: str | None = None, timeout: float = 180) -> dict:
         deadline = time.monotonic() + timeout
         while (service := self.service(arn))["Status"] == "OPERATION_IN_PROGRESS":
             assert time.monotonic() < deadline, "service still OPERATION_IN_PROGRESS"

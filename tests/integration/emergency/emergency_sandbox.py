@@ -36,10 +36,21 @@ def sandbox_command(state: Path, *args: str, timeout: float = 240) -> subprocess
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def start_traffic(state: Path, seconds: int) -> subprocess.Popen:
-    """5 requests/s over the three critical endpoints (v1.3.0 answers 500 on one of them)."""
-    return subprocess.Popen([sys.executable, "-m", "sandbox", "traffic", "--rate", "5", "--seconds", str(seconds)],
+# Traffic runs until the test stops it; this bound only ends it should the test never do so.
+TRAFFIC_MAX_SECONDS = 1800
+
+
+def start_traffic(state: Path) -> subprocess.Popen:
+    """5 requests/s over the three critical endpoints (v1.3.0 answers 500 on one of them), until
+    stopped with ``stop_traffic`` (at most TRAFFIC_MAX_SECONDS)."""
+    return subprocess.Popen([sys.executable, "-m", "sandbox", "traffic", "--rate", "5",
+                             "--seconds", str(TRAFFIC_MAX_SECONDS)],
                             cwd=REPO, env=clean_env(state), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_traffic(traffic: subprocess.Popen) -> None:
+    traffic.kill()
+    traffic.wait(timeout=30)
 
 
 def deploy(state: Path, release: str) -> str:
@@ -57,8 +68,8 @@ def clients(state: Path):
             session.client("cloudwatch", endpoint_url=values["AWS_ENDPOINT_URL_CLOUDWATCH"]))
 
 
-def wait_for_5xx_since(state: Path, since: float, budget: float = 45.0) -> None:
-    """Wait until CloudWatch holds 5xx answers published after ``since`` (the release really fails)."""
+def wait_for_metric_since(state: Path, metric: str, since: float, intervals: int, budget: float = 180.0) -> None:
+    """Wait until CloudWatch holds ``intervals`` 5 s intervals with ``metric`` > 0 published after ``since``."""
     values, _apprunner, cloudwatch = clients(state)
     arn = values["APPRUNNER_SERVICE_ARN"]
     dimensions = [{"Name": "ServiceName", "Value": values["APPRUNNER_SERVICE_NAME"]},
@@ -66,13 +77,22 @@ def wait_for_5xx_since(state: Path, since: float, budget: float = 45.0) -> None:
     deadline = time.monotonic() + budget
     while time.monotonic() < deadline:
         answer = cloudwatch.get_metric_statistics(
-            Namespace="AWS/AppRunner", MetricName="5xxStatusResponses", Dimensions=dimensions,
+            Namespace="AWS/AppRunner", MetricName=metric, Dimensions=dimensions,
             StartTime=since - 5, EndTime=time.time() + 5, Period=5, Statistics=["Sum"])
-        # Two full 5 s intervals with errors make the rise visible to identify.
-        if len([point for point in answer["Datapoints"] if point["Sum"] > 0]) >= 2:
+        if len([point for point in answer["Datapoints"] if point["Sum"] > 0]) >= intervals:
             return
         time.sleep(1)
-    raise AssertionError("no 5xx answers reached CloudWatch after the bad deploy")
+    raise AssertionError(f"no {metric} reached CloudWatch within {budget:g}s")
+
+
+def wait_for_requests_since(state: Path, since: float) -> None:
+    """The traffic reaches the service and CloudWatch (one 5 s interval with requests)."""
+    wait_for_metric_since(state, "Requests", since, intervals=1)
+
+
+def wait_for_5xx_since(state: Path, since: float) -> None:
+    """The release really fails: two full 5 s intervals with 5xx answers make the rise visible to identify."""
+    wait_for_metric_since(state, "5xxStatusResponses", since, intervals=2)
 
 
 def serving_image(state: Path) -> str:
@@ -101,7 +121,7 @@ class EmergencyRun:
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def run_emergency(state: Path, *args: str, timeout: float = 150) -> EmergencyRun:
+def run_emergency(state: Path, *args: str, timeout: float = 600) -> EmergencyRun:
     done = subprocess.run([ANSIBLE_PLAYBOOK, "playbooks/emergency.yml", *SHORT_WINDOWS, *args], cwd=REPO,
                           env=clean_env(state), capture_output=True, text=True, timeout=timeout, check=False)
     return EmergencyRun(done.returncode, done.stdout + done.stderr, state)

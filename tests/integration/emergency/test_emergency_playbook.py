@@ -11,7 +11,7 @@ import time
 
 import pytest
 from emergency_sandbox import (clients, deploy, run_emergency, sandbox_command, serving_image, start_traffic,
-                               wait_for_5xx_since)
+                               stop_traffic, wait_for_5xx_since, wait_for_requests_since)
 
 from sandbox import envfile, postgres, procs
 
@@ -33,17 +33,17 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture
 def incident(sandbox):
-    """Traffic running, then the pipeline deploys v1.3.0 and its errors reach CloudWatch."""
-    traffic = start_traffic(sandbox, seconds=90)
+    """Traffic running (until the test ends), then the pipeline deploys v1.3.0 and its errors reach CloudWatch."""
+    started = time.time()
+    traffic = start_traffic(sandbox)
     try:
-        time.sleep(2)
+        wait_for_requests_since(sandbox, started)
         since = time.time()
         operation = deploy(sandbox, "v1.3.0")
         wait_for_5xx_since(sandbox, since)
         yield operation
     finally:
-        traffic.kill()
-        traffic.wait(timeout=10)
+        stop_traffic(traffic)
 
 
 def secret_webhook(state) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.apprunner_operations import wait_operation
+
 
 def error_of(call) -> tuple[str, int]:
     with pytest.raises(ClientError) as caught:
@@ -52,3 +54,18 @@ def test_health_state_reset_and_url_override(emulator, apprunner, running_servic
     assert emulator.control("reset", {}) == (200, {"stopped": [arn]})
     assert emulator.control("state")[1]["services"] == {}
     assert emulator.control("nowhere")[0] == 404
+
+
+def test_deploy_seconds_holds_an_operation_until_it_is_lowered(emulator, apprunner, running_service):
+    """A test holds an operation in progress (a long deploy_seconds, read while the operation waits)
+    and ends it when it is done looking, instead of guessing how long its own steps take."""
+    arn, _ = running_service()
+    emulator.control("faults", {"deploy_seconds": 600})
+    try:
+        operation = apprunner.start_deployment(ServiceArn=arn)["OperationId"]
+        with pytest.raises(TimeoutError):
+            wait_operation(apprunner, arn, operation, timeout=1)
+        assert apprunner.describe_service(ServiceArn=arn)["Service"]["Status"] == "OPERATION_IN_PROGRESS"
+    finally:
+        emulator.control("faults", {"deploy_seconds": 0.3})
+    assert wait_operation(apprunner, arn, operation, timeout=60)["Status"] == "SUCCEEDED"

@@ -13,7 +13,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[3]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-TIMEOUT = 120
+TIMEOUT = 300
 
 
 @dataclass

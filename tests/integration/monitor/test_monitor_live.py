@@ -15,6 +15,7 @@ from monitor_run import REPO, run_monitor
 
 from sandbox import envfile
 
+TRAFFIC_MAX_SECONDS = 900
 WATCH = ("-e", "window=15s", "-e", "interval=5s", "-e", "monitor_metrics_delay=2s", "-e", "breach_intervals=2")
 
 
@@ -38,17 +39,19 @@ def sandbox(tmp_path_factory):
 
 
 def monitor_under_traffic(state):
-    """Traffic at 10 requests/s (all three critical endpoints in turn) while the monitor watches."""
+    """Traffic at 10 requests/s (all three critical endpoints in turn) for as long as the monitor
+    watches: it is stopped when the run ends (TRAFFIC_MAX_SECONDS only bounds a forgotten one)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(SANDBOX_DIR=str(state), PYTHONPATH=str(REPO))
-    traffic = subprocess.Popen([sys.executable, "-m", "sandbox", "traffic", "--rate", "10", "--seconds", "22"],
+    traffic = subprocess.Popen([sys.executable, "-m", "sandbox", "traffic", "--rate", "10",
+                                "--seconds", str(TRAFFIC_MAX_SECONDS)],
                                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         return run_monitor(REPO / "inventories" / "sandbox", *WATCH, env={"SANDBOX_DIR": str(state)},
                            audit_path=state / "audit.jsonl")
     finally:
         traffic.kill()
-        traffic.wait(timeout=10)
+        traffic.wait(timeout=30)
 
 
 def test_bad_release_is_unhealthy_and_rollback_is_healthy(sandbox):

@@ -1,0 +1,47 @@
+"""The test run has its own HOME and XDG folders (tests/home_isolation.py): the runbooks' default
+audit trail, ``~/.local/state/lacrei-rollback/audit.jsonl``, resolves inside them, in this process
+and in the ansible-playbook runs the tests start, and the person's real audit trail is untouched."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests import home_isolation
+
+REPO = Path(__file__).resolve().parents[3]
+DEFAULT_AUDIT = "~/.local/state/lacrei-rollback/audit.jsonl"
+
+
+def test_home_and_xdg_point_inside_the_run_s_temporary_folder():
+    home = Path(os.environ[home_isolation.MARKER])
+    assert Path(os.environ["HOME"]) == home and home != home_isolation.real_home()
+    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        assert Path(os.environ[name]).is_relative_to(home), name
+    assert Path(os.path.expanduser(DEFAULT_AUDIT)).is_relative_to(home)
+
+
+def test_a_playbook_without_audit_log_path_writes_its_audit_line_in_the_temporary_home(tmp_path):
+    """A refused monitor run (an inventory placeholder, so no AWS call) with no audit_log_path: its
+    line goes to the default path, which is the temporary HOME's, never the real one."""
+    real = home_isolation.real_audit_trail()
+    before = home_isolation.fingerprint(real)
+    inventory = {"app_services": {"hosts": {"isolated-svc": {
+        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+        "service_arn": "arn:aws:apprunner:us-east-1:123456789012:service/REPLACE_ME/0123456789abcdef",
+        "lacrei_environment": "test"}}}}
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_"))}
+    env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    done = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"),
+                           "playbooks/monitor.yml"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=180, check=False)
+    assert done.returncode != 0 and "REPLACE_ME" in done.stdout + done.stderr, done.stdout + done.stderr
+    written = Path(os.environ["HOME"]) / ".local" / "state" / "lacrei-rollback" / "audit.jsonl"
+    lines = [json.loads(line) for line in written.read_text().splitlines()]
+    assert any(line["service"] == "REPLACE_ME" and line["result"] == "refused" for line in lines), lines
+    assert home_isolation.fingerprint(real) == before
