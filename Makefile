@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup sandbox sandbox-down demo test lint build bench traffic help
+.PHONY: setup sandbox sandbox-down demo test test-under-load lint build bench traffic help
 
 help:
 	@echo "make demo          bring the sandbox up and run the rollback story"
 	@echo "make test          the whole suite (unit, integration, drills, lint) with coverage"
+	@echo "make test-under-load   make test with two CPU-burning processes beside it"
 	@echo "make sandbox       start the local AWS stand-in (idempotent); make sandbox-down stops it"
 	@echo "make lint          ansible-lint (production profile) and the module sanity checks"
 	@echo "make bench         side-by-side measurements"
@@ -31,6 +32,14 @@ test: setup
 	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) tests
 	$(MAKE) --no-print-directory lint
 	bash tools/molecule.sh
+
+# Exactly `make test`, with two CPU burners beside it (stopped by the trap however make test ends);
+# its exit status is make test's.
+test-under-load: setup
+	@burners=(); trap 'kill "$${burners[@]}" 2>/dev/null; wait "$${burners[@]}" 2>/dev/null' EXIT INT TERM; \
+	for _ in 1 2; do yes > /dev/null & burners+=($$!); done; \
+	echo "test-under-load: CPU burners $${burners[*]} running"; \
+	$(MAKE) --no-print-directory test
 
 COVERAGE_MIN ?= 90
 # Most tests wait on deployments and servers, not the CPU: three workers fit two cores.

@@ -71,9 +71,14 @@ def up(args: argparse.Namespace) -> int:
 
     server = start_database(state, previous)
     repo, shas = seed.release_repo(state)
-    if not seed.database_migrated(server):
-        seed.migrate_database(state, repo, server.for_app().dsn(seed.DATABASE))
-    seed.seed_database(server, args.rows)
+    try:
+        done = seed.prepare_schema(state, repo, server)
+        seed.seed_database(server, args.rows, state)
+    except RuntimeError as err:
+        print(f"sandbox up: {err}", file=sys.stderr)
+        return 1
+    if done:
+        print(f"sandbox up: {done}")
     database_url = server.for_app().dsn(seed.DATABASE)
 
     moto_port = _port_of(previous.get("AWS_ENDPOINT_URL_ECR"))

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import boto3
+import psycopg2
 
 from sandbox import images, release_history, seed_data
 from sandbox.postgres import PgServer
@@ -53,19 +54,54 @@ def migrate_database(state: Path, repo: Path, database_url: str, version: str = 
     return done.stdout
 
 
-def database_migrated(server: PgServer) -> bool:
-    """True once the release pipeline's migrate step has run (django_migrations exists)."""
+# The tables seeding writes (release v1.0.0's), and the one that says migrate ever ran.
+SEEDED_TABLES = ("professionals_professional", "appointments_appointment")
+RESET_HINT = ("To start the sandbox's database afresh: make sandbox-down, remove the state folder "
+              "({state}), then make sandbox.")
+
+
+def missing_tables(server: PgServer) -> list[str]:
+    """The tables of django_migrations and SEEDED_TABLES the database lacks."""
+    names = ("django_migrations", *SEEDED_TABLES)
     conn = server.connect(DATABASE)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT to_regclass('public.django_migrations') IS NOT NULL")
-            return cur.fetchone()[0]
+            cur.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass('public.' || name) IS NULL",
+                        (list(names),))
+            return [name for (name,) in cur.fetchall()]
     finally:
         conn.close()
 
 
-def seed_database(server: PgServer, rows: int | None = None) -> dict:
-    return seed_data.seed(server.for_app(), rows, dbname=DATABASE)
+def prepare_schema(state: Path, repo: Path, server: PgServer) -> str | None:
+    """Make sure the schema holds what seeding needs, from whatever state the database is in.
+
+    A fresh database, or one migrated back so far that the seeded tables are gone, is migrated
+    forward to INITIAL_RELEASE's schema (Django's migrate applies what is missing and never
+    unapplies). A database merely behind (a migration unapplied by a runbook, an older backup
+    restored) keeps its schema: it is a state the runbooks leave on purpose. Returns what was
+    done, for the person (None when nothing was).
+    """
+    missing = missing_tables(server)
+    if not missing:
+        return None
+    try:
+        migrate_database(state, repo, server.for_app().dsn(DATABASE))
+    except RuntimeError as err:
+        raise RuntimeError(f"{err}\n{RESET_HINT.format(state=state)}") from None
+    if "django_migrations" in missing:
+        return None  # a new database: the usual first start, nothing to tell
+    return (f"the database had no {', '.join(missing)} (migrated back?): migrated forward to "
+            f"{INITIAL_RELEASE}'s schema")
+
+
+def seed_database(server: PgServer, rows: int | None = None, state: Path | None = None) -> dict:
+    """Top the seeded tables up by key (idempotent whatever rows were deleted or restored)."""
+    try:
+        return seed_data.seed(server.for_app(), rows, dbname=DATABASE)
+    except psycopg2.Error as err:
+        raise RuntimeError(f"seeding {DATABASE} failed: {str(err).strip()}\n"
+                           + RESET_HINT.format(state=state or "$SANDBOX_DIR")) from None
 
 
 def find_service(apprunner, name: str) -> dict | None:

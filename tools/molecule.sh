@@ -8,6 +8,9 @@
 #   tools/molecule.sh report app_rollback  print the newest Markdown report of a converged scenario
 #
 # Each scenario runs in its own sandbox ($SANDBOX_DIR = the scenario's ephemeral folder), offline.
+# `all` and `test` run with HOME and XDG_*_HOME in a temporary folder (removed at the end), so no
+# drill writes into the person's home (the default audit trail ~/.local/state/... included); the
+# step-by-step commands (converge, report, destroy) keep the caller's HOME, so they find each other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PWD/.venv/bin:$PATH
@@ -23,6 +26,15 @@ link=.collections/ansible_collections/lacrei/rollback
 
 molecule_() { molecule -c molecule/base.yml "$@"; }
 
+isolate_home() { # HOME and XDG_*_HOME -> a temporary folder, removed when this script exits
+  local home
+  home=$(mktemp -d "${TMPDIR:-/tmp}/lacrei-molecule-home.XXXXXX")
+  trap 'rm -rf "'"$home"'"' EXIT
+  export HOME=$home XDG_STATE_HOME=$home/.local/state XDG_CACHE_HOME=$home/.cache \
+    XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share
+  echo "molecule: HOME=$HOME (temporary)"
+}
+
 ephemeral_dir() { # the scenario's ephemeral folder, as Molecule names it
   python - "$1" <<'PY'
 import sys
@@ -32,6 +44,10 @@ from ansible_compat.runtime import Runtime
 print(Runtime(project_dir=Path.cwd(), isolated=False).cache_dir / "tmp" / f"molecule.{checksum(Path.cwd().name, 4)}.{sys.argv[1]}")
 PY
 }
+
+case "${1:-all}" in
+  all|test) isolate_home ;;
+esac
 
 case "${1:-all}" in
   all)

@@ -14,7 +14,13 @@ Definitions (docs/runbooks/monitoring.md tells the same):
   breached and it saw no request (an idle or silent service proves nothing); else it is ``ok``;
 - the window is ``unhealthy`` when ``breach_intervals`` consecutive intervals breach (an
   interval without data breaks the run), ``healthy`` when it is not and at least one interval
-  was ok, else ``no_data``. Missing data is never "healthy".
+  was ok, else ``no_data``. Missing data is never "healthy";
+- too little real traffic: an interval whose real requests (CloudWatch's count less the
+  monitor's own probes, which pass through the service URL too) are fewer than ``min_requests``
+  is judged on the synthetic probes sent during it, when at least one of them got an answer:
+  requests = probes, errors = probes that did not answer as expected, ``source`` synthetic.
+  Without an answered probe it keeps its real values (no request at all: ``no_data``), and the
+  window's reason says why there was neither.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ CHECKS = {
 THRESHOLD_KEYS = tuple(key for _, key in CHECKS.values())
 OK, BREACH, NO_DATA = "ok", "breach", "no_data"
 HEALTHY, UNHEALTHY = "healthy", "unhealthy"
+REAL, SYNTHETIC = "real", "synthetic"
 LATENCY_FALLBACKS = {"maximum": "latency_max_ms", "average": "latency_avg_ms"}
 
 
@@ -56,6 +63,21 @@ def interval_values(raw: dict, error_lines: int | None, fallback: str = "maximum
     values.update(error_rate=_ratio(values["responses_5xx"] or 0.0, requests) if requests else None,
                   latency_ms=latency, latency_basis=basis, error_log_lines=error_lines)
     return values
+
+
+def with_probes(values: dict, probes: list[dict], min_requests: float) -> dict:
+    """The interval's values, judged on the synthetic ``probes`` sent during it when its real traffic
+    is fewer than ``min_requests`` requests (and a probe answered); see the module docstring."""
+    sent = len(probes)
+    failed = [probe for probe in probes if not probe["ok"]]
+    unanswered = [probe for probe in probes if probe["status"] is None]
+    real = max(0.0, (values.get("requests") or 0) - sent)
+    values = {**values, "source": REAL, "real_requests": real, "probes": sent, "probes_failed": len(failed),
+              "probe_error": unanswered[-1].get("reason") if unanswered else None}
+    if not min_requests or real >= min_requests or len(unanswered) == sent:
+        return values
+    return {**values, "source": SYNTHETIC, "requests": float(sent), "responses_2xx": float(sent - len(failed)),
+            "responses_4xx": None, "responses_5xx": float(len(failed)), "error_rate": _ratio(float(len(failed)), sent)}
 
 
 def _mean(values):
@@ -90,6 +112,8 @@ def summarize(intervals: list[dict]) -> dict:
         "memory_max_percent": max((item["memory_max_percent"] for item in intervals if item["memory_max_percent"] is not None), default=None),
         "error_log_lines": _total(item["error_log_lines"] for item in intervals),
         "error_log_lines_per_interval": _mean(item["error_log_lines"] for item in intervals),
+        "synthetic_intervals": sum(1 for item in intervals if item.get("source") == SYNTHETIC),
+        "probes": sum(item.get("probes") or 0 for item in intervals),
     }
 
 
@@ -147,7 +171,22 @@ def _runs(verdicts: list[str], needed: int) -> tuple[int, int, int | None]:
     return longest, current, reached
 
 
-def window_verdict(intervals: list[dict], breach_intervals: int) -> dict:
+def _no_data_reason(intervals: list[dict], min_requests: float) -> str:
+    """Why neither real traffic nor synthetic probes gave anything to judge."""
+    if not intervals:
+        return "no interval to judge"
+    if not min_requests:
+        return "no interval showed the service answering requests within its limits"
+    real = sum(item.get("real_requests") or 0 for item in intervals)
+    probes = sum(item.get("probes") or 0 for item in intervals)
+    errors = [item["probe_error"] for item in intervals if item.get("probe_error")]
+    synthetic = (f"none of the {probes} synthetic probes of the critical endpoints got an answer ({errors[-1]})"
+                 if probes else "no synthetic probes were sent (no service_url or critical_endpoints to probe)")
+    return (f"no data to judge: {real:g} real requests in the window (fewer than {min_requests:g} per interval)"
+            f" and {synthetic}")
+
+
+def window_verdict(intervals: list[dict], breach_intervals: int, min_requests: float = 0) -> dict:
     """unhealthy (``breach_intervals`` breaches in a row), healthy (else, if any interval ok), no_data."""
     verdicts = [item["verdict"] for item in intervals]
     longest, trailing, reached = _runs(verdicts, breach_intervals)
@@ -161,22 +200,31 @@ def window_verdict(intervals: list[dict], breach_intervals: int) -> dict:
         reason = f"{counts[OK]} of {len(intervals)} intervals ok; never {breach_intervals} consecutive breaches"
     else:
         status = NO_DATA
-        reason = "no interval showed the service answering requests within its limits" if intervals else "no interval to judge"
+        reason = _no_data_reason(intervals, min_requests)
+    synthetic = sum(1 for item in intervals if item.get("source") == SYNTHETIC)
+    if synthetic and status != NO_DATA:
+        reason += (f" ({synthetic} of {len(intervals)} intervals judged on synthetic probes of the critical endpoints:"
+                   f" fewer than {min_requests:g} real requests)")
     return {"status": status, "reason": reason, "breach_intervals": breach_intervals,
+            "synthetic_intervals": synthetic,
             "consecutive_breaches": trailing, "longest_breach_run": longest,
             "intervals_ok": counts[OK], "intervals_breached": counts[BREACH], "intervals_without_data": counts[NO_DATA]}
 
 
 def judge_series(bounds: list[tuple[str, str]], raws: list[dict], error_counts: list[int | None],
-                 limit_of: dict, fallback: str = "maximum") -> list[dict]:
-    """The judged intervals: start/end (ISO 8601), values, breaches and verdict."""
-    return [{"start": start, "end": end, **judge_interval(interval_values(raw, count, fallback), limit_of)}
-            for (start, end), raw, count in zip(bounds, raws, error_counts)]
+                 limit_of: dict, fallback: str = "maximum", probes: list[list[dict]] | None = None,
+                 min_requests: float = 0) -> list[dict]:
+    """The judged intervals: start/end (ISO 8601), values, breaches and verdict. ``probes``: the
+    synthetic probes sent during each interval (see ``with_probes``)."""
+    probes = probes or [[] for _ in bounds]
+    return [{"start": start, "end": end,
+             **judge_interval(with_probes(interval_values(raw, count, fallback), sent, min_requests), limit_of)}
+            for (start, end), raw, count, sent in zip(bounds, raws, error_counts, probes)]
 
 
 # -- the table ------------------------------------------------------------------------------------
 COLUMNS = (("time", 8), ("requests", 8), ("err rate", 8), ("latency ms", 14), ("cpu %", 6), ("mem %", 6),
-           ("err lines", 9), ("verdict", 7))
+           ("err lines", 9), ("verdict", 7), ("source", 9))
 
 
 def _number(value, digits: int = 0) -> str:
@@ -199,7 +247,7 @@ def table_row(item: dict) -> str:
     cells = (_clock(item["end"]), _number(item["requests"]),
              "-" if item["error_rate"] is None else f"{100 * item['error_rate']:.1f}%",
              _latency(item), _number(item["cpu_percent"], 1), _number(item["memory_percent"], 1),
-             _number(item["error_log_lines"]), item["verdict"])
+             _number(item["error_log_lines"]), item["verdict"], item.get("source", REAL))
     return "  ".join(cell.rjust(width) for cell, (_, width) in zip(cells, COLUMNS))
 
 

@@ -20,6 +20,10 @@ description:
     before the incident is given (O(baseline_end)); and judges the window
     (C(unhealthy) when O(breach_intervals) consecutive intervals breach, C(healthy) when not and at
     least one interval was ok, else C(no_data)).
+  - Too little real traffic (fewer than O(min_requests) requests in an interval, not counting the
+    probes) - an interval is judged on the O(synthetic_probes) sent during it (by
+    M(lacrei.rollback.http_check) in probe mode) and marked C(source=synthetic); with neither real
+    requests nor an answered probe it has no data, and the verdict's reason says why.
   - Also returns the latest matching log lines (messages only, secrets masked) and a summary of the
     whole window, for an incident's "identify" phase.
   - Read-only; check mode changes nothing either.
@@ -105,6 +109,20 @@ options:
     type: str
     choices: [maximum, average]
     default: maximum
+  min_requests:
+    description:
+      - Fewest real requests in an interval to judge it on real traffic; below that it is judged on
+        O(synthetic_probes) sent during it. C(0) judges on real traffic only.
+    type: float
+    default: 0
+  synthetic_probes:
+    description:
+      - Probes of the critical endpoints, as M(lacrei.rollback.http_check) returns them in probe mode
+        (RV(lacrei.rollback.http_check#module:probes)); each is counted in the interval its C(at)
+        falls in. Probes outside the window are ignored.
+    type: list
+    elements: dict
+    default: []
 extends_documentation_fragment:
   - lacrei.rollback.aws
 notes:
@@ -174,6 +192,9 @@ intervals:
     error_log_lines: {description: Matching application log lines (null when the log group could not be read)., type: int, sample: 2}
     breaches: {description: "Checks over their limit, as '<check> <value> > <limit>'.", type: list, elements: str, sample: ["error_rate 0.31 > 0.05"]}
     verdict: {description: "ok, breach or no_data (nothing breached and no request).", type: str, sample: ok}
+    source: {description: "real (CloudWatch's counts) or synthetic (judged on the probes: too little real traffic).", type: str, sample: real}
+    real_requests: {description: Requests CloudWatch counted less the probes sent in the interval., type: float, sample: 118}
+    probes: {description: Synthetic probes sent in the interval (probes_failed of them not as expected)., type: int, sample: 0}
 summary:
   description: The whole window as one (totals, overall error rate, mean judged latency, worst p95 and maximum, mean CPU/memory, log lines).
   returned: always
@@ -197,6 +218,7 @@ verdict:
     status: {description: "healthy, unhealthy or no_data.", type: str, sample: healthy}
     reason: {description: Why., type: str, sample: "10 of 10 intervals ok; never 3 consecutive breaches"}
     consecutive_breaches: {description: Breaching intervals at the end of the window., type: int, sample: 0}
+    synthetic_intervals: {description: Intervals judged on synthetic probes., type: int, sample: 0}
     longest_breach_run: {description: Longest run of breaching intervals., type: int, sample: 1}
   sample: {status: healthy, breach_intervals: 3, consecutive_breaches: 0, longest_breach_run: 0}
 latest_error_lines:
@@ -236,6 +258,8 @@ ARGUMENT_SPEC = dict(
     max_log_events=dict(type="int", default=10000),
     latency_percentiles=dict(type="bool", default=True),
     latency_fallback=dict(type="str", choices=["maximum", "average"], default="maximum"),
+    min_requests=dict(type="float", default=0),
+    synthetic_probes=dict(type="list", elements="dict", default=[]),
 )
 
 
@@ -298,9 +322,20 @@ def windows(params: dict) -> tuple[metrics.Window, metrics.Window | None]:
     return window, metrics.Window.between(baseline_end - length, baseline_end, period)
 
 
-def judge(reader: Reader, window, raws, counts, limit_of) -> list[dict]:
+def probes_per_interval(window, probes: list[dict]) -> list[list[dict]]:
+    """The synthetic probes grouped by the interval they were sent in."""
+    groups = [[] for _ in range(window.count)]
+    for probe in probes:
+        index = window.bucket_of(float(probe.get("at") or 0))
+        if index is not None:
+            groups[index].append({"ok": bool(probe.get("ok")), "status": probe.get("status"), "reason": probe.get("reason")})
+    return groups
+
+
+def judge(reader: Reader, window, raws, counts, limit_of, probes=None) -> list[dict]:
     bounds = [(metrics.iso(start), metrics.iso(end)) for start, end in window.bounds()]
-    return hv.judge_series(bounds, raws, counts, limit_of, reader.params["latency_fallback"])
+    return hv.judge_series(bounds, raws, counts, limit_of, reader.params["latency_fallback"], probes,
+                           reader.params["min_requests"])
 
 
 def baseline_of(reader: Reader, window) -> dict:
@@ -313,16 +348,19 @@ def monitor(module) -> dict:
     params = module.params
     if params["breach_intervals"] < 1:
         raise ActionFailed("breach_intervals must be at least 1")
+    if params["min_requests"] < 0:
+        raise ActionFailed("min_requests must be 0 or more")
     service = metrics.Service.from_arn(params["service_arn"])
     window, baseline_window = windows(params)
     reader = Reader(module, service)
     baseline = baseline_of(reader, baseline_window) if baseline_window else None
     limit_of = hv.limits(params["health_thresholds"], baseline and baseline["reference"], params["baseline_factor"])
     raws, counts, latest = reader.read(window)
-    intervals = judge(reader, window, raws, counts, limit_of)
+    intervals = judge(reader, window, raws, counts, limit_of, probes_per_interval(window, params["synthetic_probes"]))
     result = {"service": {"name": service.name, "id": service.service_id, "log_group": reader.log_group},
               "window": window.describe(), "intervals": intervals, "summary": hv.summarize(intervals),
-              "limits": limit_of, "verdict": hv.window_verdict(intervals, params["breach_intervals"]),
+              "limits": limit_of,
+              "verdict": hv.window_verdict(intervals, params["breach_intervals"], params["min_requests"]),
               "latest_error_lines": latest, "table": hv.table(intervals)}
     if baseline:
         result["baseline"] = baseline

@@ -14,6 +14,9 @@ description:
     checking many endpoints costs one module run.
   - Fails naming every endpoint that never answered as expected, its last status (or why there was
     no answer) and an excerpt of its body.
+  - With O(probe_until), it probes instead of validating (the monitor's synthetic traffic when real
+    traffic is too little): every endpoint once, then again every O(delay) seconds until that time,
+    recording each answer with its time in RV(probes); answers are data, so it never fails on them.
   - Only reads; it runs in check mode too.
 version_added: "0.1.0"
 options:
@@ -61,6 +64,11 @@ options:
     description: Characters of the body kept for an endpoint that failed.
     type: int
     default: 300
+  probe_until:
+    description:
+      - Probe mode - the time (epoch seconds) until which to keep probing every endpoint, a round
+        every O(delay) seconds (at least one round). O(retries) does not apply.
+    type: float
 author:
   - Lacrei Saúde (@lacrei-saude)
 """
@@ -75,6 +83,14 @@ EXAMPLES = r"""
       - {path: /api/appointments/}
     retries: 10
     delay: 2
+
+- name: Probe the critical endpoints every 5 s for the next minute (synthetic traffic)
+  lacrei.rollback.http_check:
+    base_url: https://abc123.us-east-1.awsapprunner.com
+    endpoints: "{{ critical_endpoints }}"
+    delay: 5
+    probe_until: "{{ now().timestamp() + 60 }}"
+  register: probes
 """
 
 RETURN = r"""
@@ -93,6 +109,18 @@ endpoints:
     reason: {description: "Why there was no answer (connection refused, timeout); null otherwise.", type: str, sample: null}
     body: {description: Excerpt of the last body (only for an endpoint that failed)., type: str, sample: "Server Error (500)"}
   sample: []
+probes:
+  description: Probe mode - every request sent, oldest first.
+  returned: when O(probe_until) is set
+  type: list
+  elements: dict
+  contains:
+    at: {description: When it was sent (epoch seconds)., type: float, sample: 1714650000.25}
+    path: {description: The path., type: str, sample: /health/}
+    ok: {description: Whether it answered as expected., type: bool, sample: true}
+    status: {description: HTTP status (null when there was no answer)., type: int, sample: 200}
+    reason: {description: Why there was no answer; null otherwise., type: str, sample: null}
+  sample: [{at: 1714650000.25, path: /health/, ok: true, status: 200, reason: null}]
 """
 
 import json
@@ -171,6 +199,22 @@ def check(params: dict, sleep=time.sleep) -> list:
     return results
 
 
+def probe(params: dict, clock=time.time, sleep=time.sleep) -> list:
+    """Probe mode: a round over every endpoint, then one every ``delay`` seconds until ``probe_until``."""
+    base = params["base_url"].rstrip("/")
+    probes = []
+    while True:
+        next_round = clock() + params["delay"]
+        for endpoint in params["endpoints"]:
+            at = clock()
+            status, body, reason = request(base + endpoint["path"], params)
+            probes.append(dict(at=round(at, 3), path=endpoint["path"], ok=judge(endpoint, status, body),
+                               status=status, reason=reason))
+        if next_round >= params["probe_until"]:
+            return probes
+        sleep(max(0.0, next_round - clock()))
+
+
 def failure_message(params: dict, results: list) -> str:
     lines = []
     for result in results:
@@ -195,6 +239,7 @@ def main():
             timeout=dict(type="float", default=5),
             validate_certs=dict(type="bool", default=True),
             body_excerpt=dict(type="int", default=300),
+            probe_until=dict(type="float"),
         ),
         supports_check_mode=True,
     )
@@ -204,6 +249,10 @@ def main():
                              "and endpoints a non-empty list of {path, status} entries.")
     if params["retries"] < 0 or params["delay"] < 0 or params["timeout"] <= 0:
         module.fail_json(msg="retries and delay must be 0 or more and timeout more than 0.")
+    if params["probe_until"] is not None:
+        if params["delay"] <= 0:
+            module.fail_json(msg="Probing needs a delay of more than 0 seconds between rounds.")
+        module.exit_json(changed=False, probes=probe(params))
     results = check(params)
     if not all(result["ok"] for result in results):
         module.fail_json(msg=failure_message(params, results), endpoints=results)

@@ -5,6 +5,15 @@
 in a row make it healthy, ``UnhealthyThreshold`` failures in a row unhealthy. To keep the sandbox
 quick, checks start as soon as the port listens and repeat every ``min(Interval, fast_interval)``
 seconds, and the whole check gives up after ``startup_timeout`` seconds.
+
+Under load: on AWS an instance starts on hardware of its own; here every instance shares the
+machine's CPUs with the others starting at once (a fleet rollback starts ten) and with whatever
+else runs. So the sandbox tells "not ready yet" from "unhealthy": a check that got no answer
+(timed out, refused, reset) is not counted against ``UnhealthyThreshold`` until the instance has
+answered once; the instance has ``startup_timeout`` to do so. ``load`` (how many instances start
+at once) multiplies both the per-check ``Timeout`` and ``startup_timeout``. An instance that
+answers, but wrongly (HTTP 500: release v1.4.0), fails after ``UnhealthyThreshold`` answers, as
+promptly as before; one whose process exits fails at once.
 """
 from __future__ import annotations
 
@@ -34,42 +43,53 @@ def target(config: dict, port: int | str) -> str:
     return f"port [{port}]"
 
 
-def check_once(config: dict, port: int) -> tuple[bool, str]:
-    timeout = float(config.get("Timeout") or 2)
+def check_once(config: dict, port: int, load: int = 1) -> tuple[bool | None, str]:
+    """(True healthy / False answered unhealthily / None no answer, detail) of one check."""
+    timeout = float(config.get("Timeout") or 2) * max(1, load)
     if config.get("Protocol", "TCP") != "HTTP":
         try:
             socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
             return True, "port accepts connections"
         except OSError as err:
-            return False, _describe(err)
+            return None, _describe(err)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", config.get("Path") or "/", headers={"User-Agent": "AppRunner-HealthCheck"})
         status = conn.getresponse().status
     except (OSError, http.client.HTTPException) as err:
-        return False, _describe(err)
+        return None, _describe(err)
     finally:
         conn.close()
     return 200 <= status < 300, f"HTTP {status}"
 
 
-def wait_healthy(config: dict, port: int, pid: int, *, image_port: str,
-                 startup_timeout: float = 20.0, fast_interval: float = 0.2) -> HealthResult:
-    """Wait for ``port`` to listen (``pid`` alive), then check until a threshold is reached."""
+def wait_healthy(config: dict, port: int, pid: int, *, image_port: str, startup_timeout: float = 60.0,
+                 fast_interval: float = 0.2, load: int = 1) -> HealthResult:
+    """Wait for ``port`` to listen (``pid`` alive), then check until a threshold is reached.
+
+    ``load``: instances starting at once on this machine (this one included); it scales the
+    per-check timeout and ``startup_timeout``.
+    """
     where = target(config, image_port)
-    deadline = time.monotonic() + startup_timeout
+    budget = startup_timeout * max(1, load)
+    deadline = time.monotonic() + budget
     try:
-        procs.wait_for_port(port, timeout=startup_timeout, pid=pid)
+        procs.wait_for_port(port, timeout=budget, pid=pid)
     except (RuntimeError, TimeoutError) as err:
         return HealthResult(False, where, "process exited before listening" if isinstance(err, RuntimeError)
-                            else f"nothing listened within {startup_timeout:g}s")
+                            else f"nothing listened within {budget:g}s")
     interval = min(float(config.get("Interval") or 5), fast_interval)
     needed_ok, needed_bad = int(config.get("HealthyThreshold") or 1), int(config.get("UnhealthyThreshold") or 5)
     good = bad = 0
+    answered = False
     detail = "no check ran"
     while time.monotonic() < deadline:
-        ok, detail = check_once(config, port)
-        good, bad = (good + 1, 0) if ok else (0, bad + 1)
+        ok, detail = check_once(config, port, load)
+        answered = answered or ok is not None
+        if ok:
+            good, bad = good + 1, 0
+        elif ok is False or answered:  # no answer counts only once the instance has answered
+            good, bad = 0, bad + 1
         if good >= needed_ok:
             return HealthResult(True, where, detail)
         if bad >= needed_bad:
@@ -77,7 +97,8 @@ def wait_healthy(config: dict, port: int, pid: int, *, image_port: str,
         if not procs.pid_alive(pid):
             return HealthResult(False, where, "process exited")
         time.sleep(interval)
-    return HealthResult(False, where, f"{detail} (still unhealthy after {startup_timeout:g}s)")
+    state = "still unhealthy" if answered else "no answer yet"
+    return HealthResult(False, where, f"{detail} ({state} after {budget:g}s)")
 
 
 def _describe(err: BaseException) -> str:

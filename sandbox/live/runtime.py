@@ -9,7 +9,8 @@ The emulator's environment must give:
 - the standard AWS variables pointing at moto: ``AWS_REGION``, credentials,
   ``AWS_ENDPOINT_URL_{ECR,SSM,SECRETS_MANAGER,CLOUDWATCH,CLOUDWATCH_LOGS}``;
 - optional: ``SANDBOX_LIVE_FLUSH_SECONDS`` (telemetry interval, default 5),
-  ``SANDBOX_LIVE_STARTUP_TIMEOUT`` (health check give-up, default 20 s),
+  ``SANDBOX_LIVE_STARTUP_TIMEOUT`` (how long a new instance has to answer its health check,
+  default 60 s, multiplied by the number of instances starting at once: see ``health.py``),
   ``SANDBOX_LIVE_WORKERS`` (gunicorn workers, default 2).
 
 A deployment: ImageIdentifier (tag or ``@sha256:`` digest) -> ECR manifest -> annotation
@@ -30,6 +31,7 @@ import json
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -80,9 +82,10 @@ class LiveRuntime(Runtime):
         super().__init__(context)
         self.state = Path(context.state_dir)
         self.flush_seconds = float(os.environ.get("SANDBOX_LIVE_FLUSH_SECONDS") or 5)
-        self.startup_timeout = float(os.environ.get("SANDBOX_LIVE_STARTUP_TIMEOUT") or 20)
+        self.startup_timeout = float(os.environ.get("SANDBOX_LIVE_STARTUP_TIMEOUT") or 60)
         self.workers = int(os.environ.get("SANDBOX_LIVE_WORKERS") or 2)
         self.counter_lock = threading.Lock()
+        self.starting = 0  # instances between start and health verdict, in every service
 
     # -- the Runtime interface -----------------------------------------------------------------
     def deploy(self, service: dict, previous: dict | None) -> DeployResult:
@@ -140,13 +143,14 @@ class LiveRuntime(Runtime):
             events.pull_failed(op_id, str(err))
             return DeployResult(ok=False, reason=str(err))
         events.pulled(image.repository_uri, image.sha)
-        try:
-            instance = self._start(service, image)
-        except StartError as err:
-            events.start_failed(op_id, str(err))
-            return DeployResult(ok=False, reason=str(err))
-        events.checking(health.target(self._health_config(service), self._image_port(service)))
-        result = self._check(service, instance)
+        with self._starting():
+            try:
+                instance = self._start(service, image)
+            except StartError as err:
+                events.start_failed(op_id, str(err))
+                return DeployResult(ok=False, reason=str(err))
+            events.checking(health.target(self._health_config(service), self._image_port(service)))
+            result = self._check(service, instance)
         if not result.ok:
             procs.stop(instance.name, self.state)
             events.unhealthy(op_id, result.target, result.detail)
@@ -182,8 +186,22 @@ class LiveRuntime(Runtime):
         return env
 
     def _check(self, service: dict, instance: Instance) -> health.HealthResult:
+        with self.counter_lock:
+            load = max(1, self.starting)
         return health.wait_healthy(self._health_config(service), instance.port, instance.pid,
-                                   image_port=self._image_port(service), startup_timeout=self.startup_timeout)
+                                   image_port=self._image_port(service), startup_timeout=self.startup_timeout,
+                                   load=load)
+
+    @contextmanager
+    def _starting(self):
+        """Count an instance as starting (for the health check's load) while the block runs."""
+        with self.counter_lock:
+            self.starting += 1
+        try:
+            yield
+        finally:
+            with self.counter_lock:
+                self.starting -= 1
 
     def _switch(self, service: dict, instance: Instance) -> int:
         """Point the service URL at ``instance``, then stop every other instance of the service."""

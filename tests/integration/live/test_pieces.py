@@ -2,10 +2,14 @@
 bounds, the health check on a closed port, instance sizes."""
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from sandbox import procs
 from sandbox.live import events, health, secrets, telemetry, traffic
+from tests.http_stub import http_stub
 
 URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api"
 
@@ -36,9 +40,59 @@ def test_traffic_counts_unanswered_requests_as_errors():
     assert summary["by_status"] == {"error": 5}
 
 
-def test_health_check_fails_on_a_closed_port():
+def test_health_check_on_a_closed_port_is_no_answer():
     ok, detail = health.check_once({"Protocol": "TCP", "Timeout": 1}, procs.free_port())
-    assert (ok, detail) == (False, "connection refused")
+    assert (ok, detail) == (None, "connection refused")
+
+
+CHECK = {"Protocol": "HTTP", "Path": "/health/", "Interval": 1, "Timeout": 0.2, "HealthyThreshold": 1,
+         "UnhealthyThreshold": 3}
+
+
+def stub_port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def test_an_instance_slow_to_answer_is_not_ready_yet_rather_than_unhealthy():
+    """A CPU-starved start: more checks time out than UnhealthyThreshold, then it answers 200."""
+    def answer(_path, count):
+        if count <= 5:
+            time.sleep(0.6)  # longer than the check's Timeout: no answer
+        return 200, {"status": "ok"}
+
+    with http_stub(answer) as (url, hits):
+        result = health.wait_healthy(CHECK, stub_port(url), os.getpid(), image_port="8000", startup_timeout=30)
+        assert result.ok, result
+        assert hits["/health/"] >= 6 and result.detail == "HTTP 200"
+
+
+def test_an_instance_answering_500_fails_after_the_threshold_of_answers():
+    """Release v1.4.0's case: it answers, wrongly; UnhealthyThreshold answers fail it, however loaded."""
+    with http_stub(lambda _path, _count: (500, "Server Error (500)")) as (url, hits):
+        result = health.wait_healthy(CHECK, stub_port(url), os.getpid(), image_port="8000", startup_timeout=30, load=10)
+        assert (result.ok, result.detail, hits["/health/"]) == (False, "HTTP 500", 3)
+
+
+def test_no_answer_at_all_fails_when_the_budget_runs_out():
+    def answer(_path, _count):
+        time.sleep(0.5)
+        return 200, {}
+
+    with http_stub(answer) as (url, _hits):
+        result = health.wait_healthy(CHECK, stub_port(url), os.getpid(), image_port="8000", startup_timeout=1)
+    assert not result.ok and result.detail == "timed out (no answer yet after 1s)"
+
+
+def test_load_scales_the_check_timeout_and_the_budget():
+    """Three instances starting at once: a check waits 3 x Timeout for its answer."""
+    def answer(_path, _count):
+        time.sleep(0.4)
+        return 200, {}
+
+    with http_stub(answer) as (url, hits):
+        result = health.wait_healthy(CHECK, stub_port(url), os.getpid(), image_port="8000", startup_timeout=1, load=3)
+        assert result.ok and hits["/health/"] == 1
+    assert health.check_once(CHECK, procs.free_port(), load=3)[0] is None
 
 
 def test_health_summary_names_path_and_result():

@@ -136,9 +136,55 @@ def test_table_has_a_header_and_a_row_per_interval():
     intervals = hv.judge_series(bounds, [raw(errors=30.0, p95=320.0), NOTHING], [2, None], LIMITS)
     lines = hv.table(intervals)
     assert lines[0].split() == ["time", "requests", "err", "rate", "latency", "ms", "cpu", "%", "mem", "%",
-                                "err", "lines", "verdict"]
-    assert lines[1].split() == ["14:01:00", "100", "30.0%", "p95", "320", "20.0", "30.0", "2", "breach"]
-    assert lines[2].split() == ["14:02:00", "-", "-", "-", "-", "-", "-", "no_data"]
+                                "err", "lines", "verdict", "source"]
+    assert lines[1].split() == ["14:01:00", "100", "30.0%", "p95", "320", "20.0", "30.0", "2", "breach", "real"]
+    assert lines[2].split() == ["14:02:00", "-", "-", "-", "-", "-", "-", "no_data", "real"]
     assert len({len(line) for line in lines}) == 1
     fallback = hv.table(hv.judge_series(bounds[:1], [raw()], [0], LIMITS))[1]
     assert "50/200" in fallback
+
+
+# -- too little real traffic: synthetic probes -----------------------------------------------------
+BOUNDS = [("2024-05-02T14:00:00+00:00", "2024-05-02T14:01:00+00:00")]
+
+
+def probes(*statuses, ok_status=200):
+    return [{"ok": status == ok_status, "status": status, "reason": None if status else "connection refused"}
+            for status in statuses]
+
+
+def test_enough_real_traffic_is_judged_on_it_even_with_probes():
+    item = hv.judge_series(BOUNDS, [raw(requests=103.0, errors=1.0)], [0], LIMITS, probes=[probes(200, 200, 200)],
+                           min_requests=5)[0]
+    assert (item["source"], item["requests"], item["real_requests"], item["probes"]) == ("real", 103.0, 100.0, 3)
+
+
+def test_too_little_real_traffic_is_judged_on_the_probes_and_marked_synthetic():
+    """3 a.m.: CloudWatch saw only the monitor's own 4 probes; 1 of them answered 500."""
+    item = hv.judge_series(BOUNDS, [raw(requests=4.0, errors=1.0)], [0], LIMITS, probes=[probes(200, 200, 500, 200)],
+                           min_requests=5)[0]
+    assert (item["source"], item["requests"], item["real_requests"], item["responses_5xx"]) == ("synthetic", 4.0, 0.0, 1.0)
+    assert item["error_rate"] == 0.25 and item["verdict"] == "breach"
+    quiet = hv.judge_series(BOUNDS, [NOTHING], [0], LIMITS, probes=[probes(200, 200)], min_requests=5)[0]
+    assert (quiet["source"], quiet["verdict"], quiet["error_rate"]) == ("synthetic", "ok", 0.0)
+    verdict = hv.window_verdict([quiet], 1, min_requests=5)
+    assert verdict["status"] == "healthy" and verdict["synthetic_intervals"] == 1
+    assert "judged on synthetic probes of the critical endpoints: fewer than 5 real requests" in verdict["reason"]
+    assert hv.summarize([quiet])["synthetic_intervals"] == 1 and hv.table([quiet])[1].split()[-1] == "synthetic"
+
+
+def test_unanswered_probes_count_as_errors_once_one_answered():
+    item = hv.judge_series(BOUNDS, [NOTHING], [0], LIMITS, probes=[probes(200, None)], min_requests=5)[0]
+    assert (item["source"], item["error_rate"], item["verdict"]) == ("synthetic", 0.5, "breach")
+
+
+def test_neither_real_traffic_nor_an_answered_probe_is_no_data_and_says_why():
+    item = hv.judge_series(BOUNDS, [NOTHING], [0], LIMITS, probes=[probes(None, None)], min_requests=5)[0]
+    assert (item["source"], item["verdict"]) == ("real", "no_data")
+    verdict = hv.window_verdict([item], 1, min_requests=5)
+    assert verdict["status"] == "no_data"
+    assert verdict["reason"] == ("no data to judge: 0 real requests in the window (fewer than 5 per interval) and none "
+                                 "of the 2 synthetic probes of the critical endpoints got an answer (connection refused)")
+    silent = hv.judge_series(BOUNDS, [NOTHING], [0], LIMITS, min_requests=5)
+    assert "no synthetic probes were sent (no service_url or critical_endpoints to probe)" in hv.window_verdict(
+        silent, 1, min_requests=5)["reason"]

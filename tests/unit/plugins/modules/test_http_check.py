@@ -94,7 +94,29 @@ def test_retries_wait_the_delay_between_rounds(monkeypatch):
     assert slept == [1.5, 1.5] and results[0]["attempts"] == 3
 
 
+def test_probe_mode_sends_a_round_every_delay_until_the_end_and_keeps_every_answer(monkeypatch):
+    now = [1000.0]
+    answers = iter([(200, "{}", None), (500, "err", None), (None, "", "timed out"), (200, "{}", None)])
+    monkeypatch.setattr(mod, "request", lambda url, params: next(answers))
+    params = dict(base_url="http://x/", endpoints=[{"path": "/a", "status": 200}, {"path": "/b", "status": 200}],
+                  delay=5, probe_until=1009.0)
+    probes = mod.probe(params, clock=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds))
+    assert [(item["at"], item["path"], item["ok"], item["status"]) for item in probes] == [
+        (1000.0, "/a", True, 200), (1000.0, "/b", False, 500), (1005.0, "/a", False, None), (1005.0, "/b", True, 200)]
+    assert probes[2]["reason"] == "timed out"
+
+
+def test_probe_mode_never_fails_on_answers(run_module):
+    port = procs.free_port()
+    result = run_module(mod, dict(base_url=f"http://127.0.0.1:{port}", endpoints=[{"path": "/health/"}],
+                                  delay=1, probe_until=0))
+    assert not result.get("failed") and not result["changed"], result
+    assert [(item["path"], item["ok"], item["status"]) for item in result["probes"]] == [("/health/", False, None)]
+    assert "refused" in result["probes"][0]["reason"].lower()
+
+
 @pytest.mark.parametrize("options, message", [
+    (dict(base_url="http://x", endpoints=[{"path": "/"}], delay=0, probe_until=1), "delay of more than 0"),
     (dict(base_url="ftp://x", endpoints=[{"path": "/"}]), "must be an http(s) URL"),
     (dict(base_url="http://x", endpoints=[]), "non-empty list"),
     (dict(base_url="http://x", endpoints=[{"path": "/"}], retries=-1), "retries and delay"),
