@@ -3,8 +3,8 @@
     python spawn_traffic.py RATE SECONDS
 
 Runs `python -m sandbox traffic --rate RATE --seconds SECONDS` detached, with its PID recorded
-under $SANDBOX_DIR/pids/drill-traffic.pid: it stops by itself, and `python -m sandbox down`
-(the scenario's destroy) stops it if it still runs.
+under $SANDBOX_DIR/pids/drill-traffic.pid: `python -m sandbox down` (the scenario's destroy) stops
+it; SECONDS only bounds it should destroy never run.
 """
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ notification. The webhook URL (a secret) never reaches the output, the report or
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from typing import NamedTuple
 
 import pytest
 from emergency_sandbox import (clients, deploy, run_emergency, sandbox_command, serving_image, start_traffic,
@@ -31,6 +33,11 @@ def sandbox(tmp_path_factory):
         sandbox_command(state, "down", timeout=120)
 
 
+class Incident(NamedTuple):
+    operation: str              # the pipeline's deployment of v1.3.0
+    traffic: subprocess.Popen   # running until the test ends (or stops it)
+
+
 @pytest.fixture
 def incident(sandbox):
     """Traffic running (until the test ends), then the pipeline deploys v1.3.0 and its errors reach CloudWatch."""
@@ -41,7 +48,7 @@ def incident(sandbox):
         since = time.time()
         operation = deploy(sandbox, "v1.3.0")
         wait_for_5xx_since(sandbox, since)
-        yield operation
+        yield Incident(operation, traffic)
     finally:
         stop_traffic(traffic)
 
@@ -93,7 +100,7 @@ def test_emergency_rolls_back_notifies_and_reports(sandbox, incident):
     # identify: the suspect shown plainly, with the operation the pipeline started.
     assert "SUSPECTED DEPLOY: v1.3.0" in run.out
     report = run.report()
-    assert report["suspect"]["version"] == "v1.3.0" and report["suspect"]["operation_id"] == incident
+    assert report["suspect"]["version"] == "v1.3.0" and report["suspect"]["operation_id"] == incident.operation
     assert report["error_rise"]["start"]
 
     # communicate + validate: two messages, to the secret path, naming service, suspect, operator, contacts.
@@ -109,6 +116,7 @@ def test_emergency_rolls_back_notifies_and_reports(sandbox, incident):
     assert_back_on_v120(sandbox, run)
     assert report["result"] == "recovered" and report["failure"] is None
     assert report["metrics_after"]["verdict"]["status"] == "healthy"
+    assert report["metrics_after"]["judged_on"] == "real traffic"  # traffic runs: no synthetic interval
     assert 0 < report["time_to_recovery_seconds"]
     assert [phase["name"] for phase in report["phases"]] == PHASES
     assert all(phase["outcome"] == "ok" for phase in report["phases"][:-1])
@@ -131,6 +139,9 @@ def test_emergency_rolls_back_notifies_and_reports(sandbox, incident):
 
 
 def test_unreachable_webhook_still_rolls_back_and_reports_it(sandbox, incident):
+    """Also the quiet hours: the traffic stops once the incident is on record, so the validation
+    after the rollback sees no real request and is judged on the monitor's synthetic probes."""
+    stop_traffic(incident.traffic)
     closed = f"http://127.0.0.1:{procs.free_port()}{SECRET_PATH}"
     delivered_before = len(messages(sandbox))
     run = run_emergency(sandbox, "-e", f"notify_webhook_url={closed}")
@@ -140,7 +151,13 @@ def test_unreachable_webhook_still_rolls_back_and_reports_it(sandbox, incident):
 
     assert_back_on_v120(sandbox, run)
     report = run.report()
-    assert report["suspect"]["operation_id"] == incident  # this deploy of v1.3.0, not the earlier one
+    assert report["suspect"]["operation_id"] == incident.operation  # this deploy of v1.3.0, not the earlier one
+    after = report["metrics_after"]
+    assert (after["verdict"]["status"], after["judged_on"]) == ("healthy", "synthetic probes"), after
+    assert after["synthetic_intervals"] == 1 and after["summary"]["probes"] >= 3
+    assert "judged on synthetic probes of the critical endpoints" in after["verdict"]["reason"]
+    assert "**Synthetic:** too little real traffic after the rollback, so 1 of 1 monitor intervals" in run.markdown()
+    assert "synthetic" in run.out.split("verdict: healthy", 1)[1].splitlines()[0]
     assert [(item["event"], item["sent"]) for item in report["notifications"]] == [("started", False), ("outcome", False)]
     assert "Connection refused" in report["notifications"][0]["error"]
     assert "| started |" in run.markdown() and "**no**" in run.markdown()

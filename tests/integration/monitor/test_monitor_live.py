@@ -2,7 +2,9 @@
 service URL, App Runner-like telemetry in moto, and playbooks/monitor.yml with the sandbox inventory.
 
 A bad release (v1.3.0: GET /api/appointments/ answers 500) is judged unhealthy; after going back to
-v1.2.0 the service is judged healthy.
+v1.2.0 the service is judged healthy. Without traffic (3 a.m.) the monitor judges on its own probes of
+the critical endpoints, marked synthetic; with neither real requests nor an answered probe it fails
+saying why.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import sys
 import pytest
 from monitor_run import REPO, run_monitor
 
-from sandbox import envfile
+from sandbox import envfile, procs
 
 TRAFFIC_MAX_SECONDS = 900
 WATCH = ("-e", "window=15s", "-e", "interval=5s", "-e", "monitor_metrics_delay=2s", "-e", "breach_intervals=2")
@@ -77,3 +79,45 @@ def test_bad_release_is_unhealthy_and_rollback_is_healthy(sandbox):
     assert good.audit()[-1]["monitor_verdict"] == "healthy"
     secret = envfile.read(sandbox / "env")["DATABASE_URL"].split(":")[2].split("@")[0]
     assert secret not in good.out and secret not in bad.out
+
+
+def monitor_without_traffic(state, *extra: str):
+    return run_monitor(REPO / "inventories" / "sandbox", *WATCH, *extra, env={"SANDBOX_DIR": str(state)},
+                       audit_path=state / "audit.jsonl")
+
+
+def test_without_traffic_a_bad_release_is_found_by_synthetic_probes(sandbox):
+    """3 a.m., no requests: the monitor's own probes of the critical endpoints judge the window."""
+    deployed = sandbox_command(sandbox, "deploy", "v1.3.0")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    bad = monitor_without_traffic(sandbox)
+    assert bad.rc != 0 and "lacrei-saude-backend is unhealthy" in bad.out, bad.out
+    stats = bad.custom_stats("lacrei-saude-backend")["lacrei_monitor"]
+    assert [(item["source"], item["verdict"]) for item in stats["intervals"]] == [("synthetic", "breach")] * 2
+    assert all(item["probes"] >= 3 and item["probes_failed"] >= 1 for item in stats["intervals"])
+    assert "judged on synthetic probes of the critical endpoints: fewer than 5 real requests" in bad.out
+
+
+def test_without_traffic_a_good_release_is_healthy_on_synthetic_probes(sandbox):
+    back = sandbox_command(sandbox, "deploy", "v1.2.0")
+    assert back.returncode == 0, back.stdout + back.stderr
+    good = monitor_without_traffic(sandbox)
+    assert good.rc == 0, good.out
+    stats = good.custom_stats("lacrei-saude-backend")["lacrei_monitor"]
+    assert [(item["source"], item["verdict"], item["error_rate"]) for item in stats["intervals"]] == [
+        ("synthetic", "ok", 0.0)] * 3
+    assert stats["verdict"]["status"] == "healthy" and stats["verdict"]["synthetic_intervals"] == 3
+    assert "synthetic" in good.out.split("verdict: healthy", 1)[1].splitlines()[0]
+    assert good.audit()[-1]["monitor_synthetic_intervals"] == 3
+
+
+def test_neither_real_traffic_nor_an_answered_probe_fails_and_says_why(sandbox):
+    closed = f"http://127.0.0.1:{procs.free_port()}"
+    run = monitor_without_traffic(sandbox, "-e", f"service_url={closed}")
+    assert run.rc != 0
+    assert "lacrei-saude-backend is no data: no data to judge: " in run.out
+    assert "real requests in the window (fewer than 5 per interval) and none of the" in run.out
+    assert "synthetic probes of the critical endpoints got an answer (" in run.out
+    stats = run.custom_stats("lacrei-saude-backend")["lacrei_monitor"]
+    assert stats["verdict"]["status"] == "no_data" and all(item["probes"] > 0 for item in stats["intervals"])
+    assert run.audit()[-1]["monitor_verdict"] == "no_data"

@@ -94,6 +94,22 @@ def test_no_data_is_not_healthy(run_module, service, base):
     assert "No log group" in json.dumps(result["warnings"])
 
 
+def test_too_little_traffic_is_judged_on_the_probes_sent_in_each_interval(run_module, service, base):
+    """Minute 1: busy (judged on CloudWatch); minute 2: idle, three probes all fine; minute 3: idle,
+    probes unanswered -> no data there. Probes outside the window are ignored."""
+    publish_minutes(service, base, [(100, 0), (0, 0), (0, 0)])
+    sent = [{"at": base + 70 + n, "path": "/health/", "ok": True, "status": 200, "reason": None} for n in range(3)]
+    sent += [{"at": base + 130, "path": "/health/", "ok": False, "status": None, "reason": "timed out"},
+             {"at": base - 30, "path": "/health/", "ok": False, "status": 500, "reason": None}]
+    result = run_module(MODULE, args(service, base, minutes=3, min_requests=5, synthetic_probes=sent))
+    assert not result.get("failed"), result
+    assert [(item["source"], item["verdict"], item["probes"]) for item in result["intervals"]] == [
+        ("real", "ok", 0), ("synthetic", "ok", 3), ("real", "no_data", 1)]
+    assert result["verdict"]["status"] == "healthy" and result["verdict"]["synthetic_intervals"] == 1
+    assert "1 of 3 intervals judged on synthetic probes" in result["verdict"]["reason"]
+    assert result["table"][2].split()[-1] == "synthetic"
+
+
 def test_error_log_lines_counted_with_the_pattern_and_latest_returned(run_module, service, base):
     publish_minutes(service, base, [(10, 0)] * 3)
     service.log(base + 5, "GET /health/ 200", "ERROR first failure", "just info")
@@ -157,6 +173,7 @@ def test_check_mode_reads_the_same(run_module, service, base):
     ({"start_time": "yesterday"}, "start_time must be ISO 8601"),
     ({"end_time": None, "start_time": str(4102444800)}, "holds no whole period"),
     ({"breach_intervals": 0}, "breach_intervals must be at least 1"),
+    ({"min_requests": -1}, "min_requests must be 0 or more"),
 ])
 def test_bad_options_fail_with_a_message(run_module, service, base, extra, message):
     result = run_module(MODULE, {**args(service, base), **extra})
