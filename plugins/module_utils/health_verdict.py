@@ -175,12 +175,13 @@ def _no_data_reason(intervals: list[dict], min_requests: float) -> str:
     """Why neither real traffic nor synthetic probes gave anything to judge."""
     if not intervals:
         return "no interval to judge"
-    if not min_requests:
+    if not min_requests or any(item["verdict"] != NO_DATA for item in intervals):
         return "no interval showed the service answering requests within its limits"
     real = sum(item.get("real_requests") or 0 for item in intervals)
     probes = sum(item.get("probes") or 0 for item in intervals)
     errors = [item["probe_error"] for item in intervals if item.get("probe_error")]
-    synthetic = (f"none of the {probes} synthetic probes of the critical endpoints got an answer ({errors[-1]})"
+    why = f" ({errors[-1]})" if errors else ""
+    synthetic = (f"none of the {probes} synthetic probes of the critical endpoints got an answer{why}"
                  if probes else "no synthetic probes were sent (no service_url or critical_endpoints to probe)")
     return (f"no data to judge: {real:g} real requests in the window (fewer than {min_requests:g} per interval)"
             f" and {synthetic}")

@@ -14,9 +14,9 @@ description:
     checking many endpoints costs one module run.
   - Fails naming every endpoint that never answered as expected, its last status (or why there was
     no answer) and an excerpt of its body.
-  - With O(probe_until), it probes instead of validating (the monitor's synthetic traffic when real
-    traffic is too little): every endpoint once, then again every O(delay) seconds until that time,
-    recording each answer with its time in RV(probes); answers are data, so it never fails on them.
+  - With O(probe_until), it probes instead of validating, the monitor's synthetic traffic when real
+    traffic is too little. It asks every endpoint once, then again every O(delay) seconds until that
+    time, and records each answer with its time in RV(probes). Answers are data, so it never fails on them.
   - Only reads; it runs in check mode too.
 version_added: "0.1.0"
 options:

@@ -188,3 +188,11 @@ def test_neither_real_traffic_nor_an_answered_probe_is_no_data_and_says_why():
     silent = hv.judge_series(BOUNDS, [NOTHING], [0], LIMITS, min_requests=5)
     assert "no synthetic probes were sent (no service_url or critical_endpoints to probe)" in hv.window_verdict(
         silent, 1, min_requests=5)["reason"]
+
+
+def test_a_breach_short_of_the_run_is_no_data_with_the_plain_reason():
+    """First reading of a bad release: one breach of two needed, nothing ok yet."""
+    item = hv.judge_series(BOUNDS, [raw(errors=40.0)], [0], LIMITS, probes=[probes(200, 500)], min_requests=5)[0]
+    verdict = hv.window_verdict([item], 2, min_requests=5)
+    assert verdict["status"] == "no_data"
+    assert verdict["reason"] == "no interval showed the service answering requests within its limits"
