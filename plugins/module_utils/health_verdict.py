@@ -182,7 +182,7 @@ def _no_data_reason(intervals: list[dict], min_requests: float) -> str:
     errors = [item["probe_error"] for item in intervals if item.get("probe_error")]
     why = f" ({errors[-1]})" if errors else ""
     synthetic = (f"none of the {probes} synthetic probes of the critical endpoints got an answer{why}"
-                 if probes else "no synthetic probes were sent (no service_url or critical_endpoints to probe)")
+                 if probes else "no synthetic probe was sent during it (none are without service_url and critical_endpoints)")
     return (f"no data to judge: {real:g} real requests in the window (fewer than {min_requests:g} per interval)"
             f" and {synthetic}")
 

@@ -186,7 +186,7 @@ def test_neither_real_traffic_nor_an_answered_probe_is_no_data_and_says_why():
     assert verdict["reason"] == ("no data to judge: 0 real requests in the window (fewer than 5 per interval) and none "
                                  "of the 2 synthetic probes of the critical endpoints got an answer (connection refused)")
     silent = hv.judge_series(BOUNDS, [NOTHING], [0], LIMITS, min_requests=5)
-    assert "no synthetic probes were sent (no service_url or critical_endpoints to probe)" in hv.window_verdict(
+    assert "no synthetic probe was sent during it (none are without service_url and critical_endpoints)" in hv.window_verdict(
         silent, 1, min_requests=5)["reason"]
 
 
