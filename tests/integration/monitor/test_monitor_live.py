@@ -90,12 +90,13 @@ def test_without_traffic_a_bad_release_is_found_by_synthetic_probes(sandbox):
     """3 a.m., no requests: the monitor's own probes of the critical endpoints judge the window."""
     deployed = sandbox_command(sandbox, "deploy", "v1.3.0")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    bad = monitor_without_traffic(sandbox, "-e", "breach_intervals=1")  # judged on the first interval
+    bad = monitor_without_traffic(sandbox, "-e", "breach_intervals=1")  # judged on the first probed interval
     assert bad.rc != 0 and "lacrei-saude-backend is unhealthy" in bad.out, bad.out
     stats = bad.custom_stats("lacrei-saude-backend")["lacrei_monitor"]
-    assert [(item["source"], item["verdict"]) for item in stats["intervals"]] == [("synthetic", "breach")], bad.out
-    first = stats["intervals"][0]
-    assert first["probes"] >= 3 and first["probes_failed"] >= 1 and first["real_requests"] < 5, bad.out
+    *unprobed, breach = stats["intervals"]  # (a starved machine can leave an interval unprobed: no data)
+    assert all((item["probes"], item["verdict"]) == (0, "no_data") for item in unprobed), bad.out
+    assert (breach["source"], breach["verdict"]) == ("synthetic", "breach"), bad.out
+    assert breach["probes"] >= 3 and breach["probes_failed"] >= 1 and breach["real_requests"] < 5, bad.out
     assert "judged on synthetic probes of the critical endpoints: fewer than 5 real requests" in bad.out
 
 
