@@ -25,7 +25,7 @@ from sandbox import envfile
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-PLAYBOOK_TIMEOUT = 300
+PLAYBOOK_TIMEOUT = 300  # a with_database rollback runs two Django releases, a backup and a deploy
 UP_TIMEOUT = 300
 
 
