@@ -181,7 +181,8 @@ class LeaseStore:
         raise self._held(self.current() or held, break_lease)
 
     def _taken(self, me: Lease, check_mode: bool, takeover: dict | None = None) -> dict:
-        return {"changed": not check_mode, "lease": me.summary(), "reentrant": False, "takeover": takeover}
+        """The result of taking (or, in check mode, of being able to take) the lease."""
+        return {"changed": True, "lease": me.summary(), "reentrant": False, "takeover": takeover}
 
     def _take_over(self, held: Lease, me: Lease, forced: bool) -> bool:
         """Replace the stale lease ``held`` by ``me``; False when another taker won it."""
@@ -234,4 +235,4 @@ class LeaseStore:
             except AwsActionFailed as exc:
                 if exc.code != "ParameterNotFound" and not (exc.ambiguous and self.current() is None):
                     raise
-        return {"changed": not check_mode, "released": not check_mode, "lease": held.summary()}
+        return {"changed": True, "released": not check_mode, "lease": held.summary()}
