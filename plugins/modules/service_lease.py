@@ -66,20 +66,20 @@ EXAMPLES = r"""
 - name: Take the service's lease for this run
   lacrei.rollback.service_lease:
     service: consultas-api
-    run_id: "{{ lacrei_run_id }}"
+    run_id: "{{ run_id }}"
     runbook: app-rollback
   register: lease
 
 - name: Release it
   lacrei.rollback.service_lease:
     service: consultas-api
-    run_id: "{{ lacrei_run_id }}"
+    run_id: "{{ run_id }}"
     state: absent
 
 - name: Take over a lease whose run is known to be dead
   lacrei.rollback.service_lease:
     service: consultas-api
-    run_id: "{{ lacrei_run_id }}"
+    run_id: "{{ run_id }}"
     runbook: app-rollback
     break_lease: 0c6f0e4b8a7d4b53a1f6d1e9c2b3a4f5
 """

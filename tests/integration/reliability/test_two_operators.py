@@ -113,7 +113,7 @@ def test_migration_rollbacks_then_restores_at_once(box):
 def test_app_rollbacks_at_once(box):
     since, before = len(box.audit()), {op["Id"] for op in box.operations()}
     target = box.image("v1.1.0")
-    box.faults(deploy_seconds=12)
+    box.faults(deploy_seconds=8)
     try:
         runs = together(box, 3, "rollback_app.yml", "-e", f"sha={box.sha('v1.1.0')}", "-e", "app_rollback_validate=false")
     finally:
@@ -136,7 +136,7 @@ def test_config_rollbacks_at_once_and_a_dead_holders_lease_is_taken_over(box):
         "started": started.isoformat(timespec="seconds"), "host": socket.gethostname(), "pid": gone.pid,
         "expires": (started + timedelta(hours=1)).isoformat(timespec="seconds")}))
     since, before = len(box.audit()), {op["Id"] for op in box.operations()}
-    box.faults(deploy_seconds=12)
+    box.faults(deploy_seconds=8)
     try:
         runs = together(box, 2, "rollback_config.yml", "-e", "config_version=previous", "-e",
                         "config_rollback_validate=false")
