@@ -10,12 +10,12 @@ description:
   - The lease of service C(S) is the SSM Parameter Store String parameter C(/lacrei-rollback/leases/S),
     holding JSON with C(owner) (OS user@host), C(run_id), C(runbook), C(started) and C(expires)
     (ISO 8601 UTC), C(host) and C(pid) (the C(ansible-playbook) process).
-  - O(state=present) takes it with a conditional create (PutParameter C(Overwrite=false)): of two
+  - O(state=present) takes it with a conditional create (PutParameter C(Overwrite=false)); of two
     runs at once exactly one gets it; the other fails, naming who holds it since when and what to do.
-  - The run that holds it may take it again (a runbook included by another): nothing changes.
+  - The run that holds it may take it again (a runbook included by another); nothing changes.
   - A lease that has expired, whose holder ran on this host and whose C(ansible-playbook) process is
     gone (killed), or whose run id is given in O(break_lease), is taken over; the result says whose
-    it was (RV(takeover)). Two takers cannot both win: each first creates the claim
+    it was (RV(takeover)). Two takers cannot both win; each first creates the claim
     C(/lacrei-rollback/lease-takeovers/S/<stale run id>) with C(Overwrite=false); only the one that
     created it replaces the lease.
   - O(state=absent) releases it when it still carries O(run_id); a lease of another run is left alone.
