@@ -165,13 +165,14 @@ class AppRunnerPlatform:
 
     def _find_lost_update(self, service_arn: str, exc: AwsActionFailed, known: set, wanted: dict) -> str:
         """The operation a lost UpdateService started: a new UPDATE_SERVICE operation (not listed
-        before the request) on the requested image repository, or one already ended (a rolled-back
-        operation leaves the old configuration). WriteOutcomeUnknown when none can be found."""
+        before the request) with the service configured as requested, or one that already failed or
+        was rolled back (which leaves the old configuration). WriteOutcomeUnknown otherwise."""
         found = poller.wait_for_new_operation(self.client, service_arn, known, "UPDATE_SERVICE",
                                               self.lookup_timeout)
         if found is not None:
             configured = self._image_repository(self._service(service_arn))
-            if as_requested(configured, wanted) or found.get("Status") in poller.TERMINAL_STATUSES:
+            rolled_back = found.get("Status") in poller.TERMINAL_STATUSES - {"SUCCEEDED"}
+            if as_requested(configured, wanted) or rolled_back:
                 self.recovered_writes.append({
                     "action": exc.action, "error": f"{exc.code}: {exc.message}", "operation_id": found["Id"],
                     "found_by": "a new UPDATE_SERVICE operation listed after the request, "

@@ -117,6 +117,24 @@ def test_a_lost_update_that_did_not_happen_is_reported_as_unknown(run_module, se
     assert run_module("apprunner_deploy", {"service_arn": service, "image": images[2]})["changed"] is True
 
 
+def test_someone_elses_update_is_not_taken_for_ours(service, images):
+    from ansible_collections.lacrei.rollback.plugins.module_utils import apprunner_poller as poller
+    from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed
+
+    client = aws_client("apprunner", {})
+    platform = apprunner_utils.AppRunnerPlatform(client, lookup_timeout=5)
+    known = {op["Id"] for op in poller.iter_operations(client, service)}
+    wanted = dict(client.describe_service(ServiceArn=service)["Service"]["SourceConfiguration"]["ImageRepository"],
+                  ImageIdentifier=images[1])
+    theirs = platform.deploy(service, images[2])  # another operator's change, started meanwhile
+    platform.wait(service, theirs, timeout=60)
+    lost = AwsActionFailed("update App Runner service", "InternalServiceErrorException", "lost", ambiguous=True)
+    with pytest.raises(apprunner_utils.WriteOutcomeUnknown) as caught:
+        platform._find_lost_update(service, lost, known, wanted)
+    assert f"operation {theirs} (SUCCEEDED) started, but the service is not configured as this run asked" in caught.value.msg
+    assert caught.value.details["operation_found"]["id"] == theirs
+
+
 @pytest.mark.parametrize("how", ["apply_then_500", "apply_then_drop", "refuse_500"])
 def test_snapshot_put_whose_answer_is_lost_is_saved_exactly_once(ssm_proxy, how):
     ssm = aws_client("ssm", {})
