@@ -34,7 +34,9 @@ def test_bad_sha_fails_before_any_change(box, sha, message):
 
 
 def test_update_while_a_deployment_runs_is_refused(box):
-    box.faults(deploy_seconds=6)
+    # Longer than the run takes to reach its pre-flight (gate and lease first) on a busy machine;
+    # box.settle() below waits for its end, not for a fixed time.
+    box.faults(deploy_seconds=45)
     try:
         source = box.service()["SourceConfiguration"]["ImageRepository"]
         box.apprunner.update_service(ServiceArn=box.arn, SourceConfiguration={
