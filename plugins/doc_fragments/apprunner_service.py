@@ -68,4 +68,15 @@ waited_seconds:
   returned: when an operation was waited for
   type: float
   sample: 186.0
+recovered_write:
+  description:
+    - The answer to UpdateService was lost (a 5xx, a timeout, a dropped connection) and the module
+      found the operation its request had started anyway (a new C(UPDATE_SERVICE) operation, the
+      service configured as requested); that operation is the one reported and followed.
+    - When it cannot be found the module fails saying it cannot tell whether the change happened
+      (C(ambiguous_write=true)) and what to check; it does not send the request again.
+  returned: when the answer to the module's UpdateService was lost
+  type: dict
+  sample: {action: update App Runner service arn:... to repo:sha, error: "InternalServiceErrorException: ...",
+           operation_id: 0f3c0a1e5d2b4c6e8a9b, found_by: a new UPDATE_SERVICE operation listed after the request}
 """

@@ -18,6 +18,8 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import 
 from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601
 
 SETTLE_TIMEOUT = 60
+# How long, after an UpdateService whose answer was lost, to look for the operation it started.
+LOOKUP_TIMEOUT = 30
 # Options of the modules that start an operation (doc fragment lacrei.rollback.apprunner_service.wait).
 WAIT_SPEC = dict(wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=900))
 HEALTH_CHECK_KEYS = {"Protocol": "protocol", "Path": "path", "Interval": "interval", "Timeout": "timeout",
@@ -26,6 +28,10 @@ HEALTH_CHECK_KEYS = {"Protocol": "protocol", "Path": "path", "Interval": "interv
 
 class ServiceBusy(ActionFailed):
     """The service is running another operation; nothing was changed."""
+
+
+class WriteOutcomeUnknown(ActionFailed):
+    """A write's answer was lost and looking did not tell whether it took effect."""
 
 
 def normalize_operation(summary: dict) -> dict:
@@ -63,12 +69,24 @@ def normalize_service(service: dict, include_env_values: bool = False) -> dict:
     return result
 
 
+def as_requested(configured: dict, wanted: dict) -> bool:
+    """Whether an image repository source has the image and environment of ``wanted``."""
+    def key(repository):
+        config = repository.get("ImageConfiguration") or {}
+        return (repository.get("ImageIdentifier"), config.get("RuntimeEnvironmentVariables") or {},
+                config.get("RuntimeEnvironmentSecrets") or {})
+    return key(configured) == key(wanted)
+
+
 class AppRunnerPlatform:
     name = "apprunner"
 
-    def __init__(self, client, settle_timeout: float = SETTLE_TIMEOUT):
+    def __init__(self, client, settle_timeout: float = SETTLE_TIMEOUT, lookup_timeout: float | None = None):
         self.client = client
         self.settle_timeout = settle_timeout
+        self.lookup_timeout = LOOKUP_TIMEOUT if lookup_timeout is None else lookup_timeout
+        # Writes whose answer was lost and that were found to have taken effect (for the result).
+        self.recovered_writes: list[dict] = []
 
     def _service(self, service_arn: str) -> dict:
         with aws_action(f"describe App Runner service {service_arn}"):
@@ -108,6 +126,10 @@ class AppRunnerPlatform:
             image_repository["ImageIdentifier"] = image_identifier
         return self._update_image_repository(service_arn, point, f"to {image_identifier}")
 
+    @staticmethod
+    def _image_repository(service: dict) -> dict:
+        return (service.get("SourceConfiguration") or {}).get("ImageRepository") or {}
+
     def configure(self, service_arn: str, image_configuration: dict) -> str:
         """Set keys of the image configuration (e.g. RuntimeEnvironmentVariables), keeping the image
         and every other setting; the operation id. A key set to None is removed."""
@@ -130,13 +152,41 @@ class AppRunnerPlatform:
                                "image; it cannot be pointed at an image")
         self.ensure_idle(service_arn, service.get("Status"))
         change(source["ImageRepository"])
+        known = {op.get("Id") for op in poller.iter_operations(self.client, service_arn, poller.PAGE_SIZE)}
         try:
             with aws_action(f"update App Runner service {service_arn} {what}"):
                 return self.client.update_service(ServiceArn=service_arn, SourceConfiguration=source)["OperationId"]
         except AwsActionFailed as exc:
             if exc.code == "InvalidStateException":
                 raise self._busy(service_arn) from exc
+            if exc.ambiguous:
+                return self._find_lost_update(service_arn, exc, known, source["ImageRepository"])
             raise
+
+    def _find_lost_update(self, service_arn: str, exc: AwsActionFailed, known: set, wanted: dict) -> str:
+        """The operation a lost UpdateService started: a new UPDATE_SERVICE operation (not listed
+        before the request) with the service configured as requested, or one that already failed or
+        was rolled back (which leaves the old configuration). WriteOutcomeUnknown otherwise."""
+        found = poller.wait_for_new_operation(self.client, service_arn, known, "UPDATE_SERVICE",
+                                              self.lookup_timeout)
+        if found is not None:
+            configured = self._image_repository(self._service(service_arn))
+            rolled_back = found.get("Status") in poller.TERMINAL_STATUSES - {"SUCCEEDED"}
+            if as_requested(configured, wanted) or rolled_back:
+                self.recovered_writes.append({
+                    "action": exc.action, "error": f"{exc.code}: {exc.message}", "operation_id": found["Id"],
+                    "found_by": "a new UPDATE_SERVICE operation listed after the request, "
+                                "the service configured as requested"})
+                return found["Id"]
+        seen = (f"operation {found['Id']} ({found.get('Status')}) started, but the service is not configured "
+                "as this run asked, so it may be someone else's" if found else
+                f"no new UPDATE_SERVICE operation was listed within {self.lookup_timeout:g}s")
+        raise WriteOutcomeUnknown(
+            f"Cannot tell whether the request to {exc.action} took effect: its answer was lost ({exc.code}: "
+            f"{exc.message}) and {seen}. Check `aws apprunner list-operations --service-arn {service_arn}` "
+            f"and `aws apprunner describe-service --service-arn {service_arn}` (the image and its "
+            "configuration); when no operation of this run is there, running this again is safe.",
+            error=exc.code, ambiguous_write=True, operation_found=normalize_operation(found) if found else None)
 
     def wait(self, service_arn: str, operation_id: str, timeout: float) -> poller.OperationResult:
         result = poller.wait_for_operation(self.client, service_arn, operation_id, timeout)
@@ -153,6 +203,8 @@ class AppRunnerPlatform:
         run's reader what runs now. ``what`` names the change ("Deployment of ... to ...").
         """
         result.update(changed=True, operation_id=start(), status="IN_PROGRESS")
+        if self.recovered_writes:
+            result["recovered_write"] = self.recovered_writes[-1]
         if timeout is None:
             return result
         try:

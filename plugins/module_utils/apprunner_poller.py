@@ -123,6 +123,22 @@ def wait_for_operation(client, service_arn: str, operation_id: str, timeout: flo
                            summary.get("StartedAt"), summary.get("EndedAt"), round(waited, 3))
 
 
+def wait_for_new_operation(client, service_arn: str, known_ids, operation_type: str, timeout: float,
+                           interval_start: float = INTERVAL_START, sleep=time.sleep,
+                           clock=time.monotonic) -> dict | None:
+    """The newest operation of ``operation_type`` whose id is not in ``known_ids`` (the operations
+    listed before a write), waiting up to ``timeout`` for it to be listed; None when none shows."""
+    def new():
+        return next((op for op in iter_operations(client, service_arn, PAGE_SIZE)
+                     if op.get("Id") not in known_ids and op.get("Type") == operation_type), None)
+
+    try:
+        return _poll(new, f"a new {operation_type} operation on {service_arn}", timeout, interval_start,
+                     sleep, clock)[0]
+    except WaitTimeout:
+        return None
+
+
 def wait_for_service_settled(client, service_arn: str, timeout: float,
                              interval_start: float = INTERVAL_START, sleep=time.sleep,
                              clock=time.monotonic) -> dict:

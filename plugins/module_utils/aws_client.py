@@ -6,7 +6,10 @@ Everything follows boto3's standard configuration: region, profile, credentials 
 endpoints come from the module options when set, otherwise from the usual environment
 variables and config files (``AWS_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL_<SERVICE>``,
 ...), which boto3 reads itself. Retries use botocore's own retry modes (jittered exponential
-backoff on throttling and 5xx), configured per client.
+backoff on throttling and 5xx), configured per client, for reads. A write is sent again only
+when its first attempt surely did nothing (refused with a 4xx such as throttling, or never
+connected); after a 5xx, a timeout or a dropped connection the error reaches the caller, which
+looks at the resource to learn whether the write happened (``no_blind_write_retry``).
 """
 from __future__ import annotations
 
@@ -18,13 +21,15 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 try:
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import ClientError
 except ImportError:  # pragma: no cover - exercised only without boto3
     boto3 = None
     BOTO3_IMPORT_ERROR = traceback.format_exc()
 else:
     BOTO3_IMPORT_ERROR = None
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
+    aws_action, is_write, may_have_been_applied)
 
 DEFAULT_MAX_ATTEMPTS = 8
 
@@ -62,6 +67,22 @@ def retry_config(retry_mode: str = "standard", max_attempts: int = DEFAULT_MAX_A
     return Config(retries={"mode": retry_mode, "total_max_attempts": max(1, max_attempts)})
 
 
+def no_blind_write_retry(response=None, caught_exception=None, operation=None, **_kwargs):
+    """botocore ``needs-retry`` hook, run before the retry mode's: a write that may have been
+    applied is not sent again; its error goes to the caller as it came (None: the retry mode decides).
+    """
+    if operation is None or not is_write(operation.name):
+        return None
+    if caught_exception is not None:
+        if may_have_been_applied(exc=caught_exception):
+            raise caught_exception
+        return None
+    http_response, parsed = response if response else (None, {})
+    if http_response is not None and may_have_been_applied(http_response.status_code):
+        raise ClientError(parsed, operation.name)
+    return None
+
+
 def aws_session(params: dict) -> "boto3.session.Session":
     """A boto3 session from the connection options; unset options fall back to boto3's chain.
 
@@ -91,4 +112,8 @@ def aws_client(service: str, params: dict, session=None, primary: bool = True):
         kwargs = {"config": config}
         if primary and params.get("endpoint_url"):
             kwargs["endpoint_url"] = params["endpoint_url"]
-        return session.client(service, **kwargs)
+        client = session.client(service, **kwargs)
+        service_event = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register_first(f"needs-retry.{service_event}", no_blind_write_retry,
+                                          unique_id=f"lacrei-no-blind-write-retry-{service_event}")
+        return client

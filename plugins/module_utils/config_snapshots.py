@@ -8,7 +8,8 @@ the image identifier and tag, when it was taken, and why (``trigger``, ``reason`
 taken just before a configuration rollback records ``rolled_back_from: true``: its
 configuration is the one that was rolled back from, which ``previous`` never picks again.
 
-Versions are allocated with ``Overwrite=False``, so two operators at once never share one.
+Versions are allocated with ``Overwrite=False``, so two operators at once never share one; a
+save whose answer was lost is read back rather than sent blindly again (``ssm_parameters``).
 """
 from __future__ import annotations
 
@@ -16,11 +17,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
+from ansible_collections.lacrei.rollback.plugins.module_utils import ecr, ssm_parameters
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    ActionFailed, AwsActionFailed, aws_action)
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
 from ansible_collections.lacrei.rollback.plugins.module_utils.env_masking import DEFAULT_SECRET_PATTERNS, masked
 
 PREFIX = "/lacrei-rollback"
@@ -149,17 +149,10 @@ class SnapshotStore:
 
     def _put(self, snapshot: Snapshot) -> bool:
         value = snapshot.to_json()
-        try:
-            with aws_action(f"save configuration snapshot {snapshot.name}"):
-                self.ssm.put_parameter(
-                    Name=snapshot.name, Value=value, Type="SecureString", Overwrite=False,
-                    Tier="Standard" if len(value.encode()) <= STANDARD_TIER_LIMIT else "Advanced",
-                    Description=f"{snapshot.trigger}: {snapshot.reason}"[:1024])
-        except AwsActionFailed as exc:
-            if exc.code == "ParameterAlreadyExists":
-                return False
-            raise
-        return True
+        return ssm_parameters.create_once(
+            self.ssm, snapshot.name, value, "configuration snapshot", Type="SecureString",
+            Tier="Standard" if len(value.encode()) <= STANDARD_TIER_LIMIT else "Advanced",
+            Description=f"{snapshot.trigger}: {snapshot.reason}"[:1024])
 
 
 def open_store(params: dict, platform=None) -> tuple[dict, SnapshotStore]:

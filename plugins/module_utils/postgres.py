@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.lacrei.rollback.plugins.module_utils import pg_lock
 from ansible_collections.lacrei.rollback.plugins.module_utils.command import run
 
 APP_NAME = "lacrei.rollback"
@@ -80,6 +81,10 @@ class Postgres:
         """Rows of one SELECT as a list of dicts (through json_agg)."""
         script = f"SELECT coalesce(json_agg(q), '[]') FROM ({select}) AS q;"
         return json.loads(self.psql(script, action, dbname, variables).strip() or "[]")
+
+    def advisory_lock(self, database: str):
+        """Context manager: this database's advisory lock held while the block runs (pg_lock)."""
+        return pg_lock.advisory_lock(self.tool("psql"), self.env, self.maintenance_db, database)
 
     def server_version(self) -> str:
         rows = self.query("SELECT current_setting('server_version') AS v", "connect to PostgreSQL")

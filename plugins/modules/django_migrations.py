@@ -27,11 +27,20 @@ options:
         or C(zero) to unapply all of the app's migrations. Default is the app's latest.
       - Requires O(app).
     type: str
+  maintenance_db:
+    description:
+      - Database of the same server where the advisory lock session connects (with the credentials
+        of C(DATABASE_URL) in O(environment)).
+    type: str
+    default: postgres
 extends_documentation_fragment:
   - lacrei.rollback.django_project
 notes:
   - Check mode computes and returns the plan without touching the database.
   - C(changed) is true exactly when migrations were applied or unapplied.
+  - With a PostgreSQL C(DATABASE_URL), C(manage.py migrate) runs under the database's advisory lock
+    (C(pg_try_advisory_lock), the same fixed key per database as M(lacrei.rollback.postgres_restore));
+    when another session holds it the module fails at once, naming it, and nothing is migrated.
 author:
   - Lacrei Saúde (@lacrei-saude)
 """
@@ -61,6 +70,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+advisory_lock_key:
+  description: The PostgreSQL advisory lock key held while migrating (C(null) without PostgreSQL).
+  returned: when migrations ran
+  type: int
+  sample: -3263115389914375186
 migrations:
   description: Per app, its migrations in order with C(applied) (after the change when not in check mode).
   returned: always
@@ -98,7 +112,11 @@ irreversible:
   sample: [{"migration": "professionals.0003_backfill", "operation": "RunPython", "description": "Raw Python operation"}]
 """
 
+from contextlib import contextmanager
+
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.lacrei.rollback.plugins.module_utils import pg_lock
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
@@ -144,6 +162,22 @@ def migrate_args(params: dict) -> list:
     return args
 
 
+@contextmanager
+def database_lock(module):
+    """The PostgreSQL advisory lock of the project's database (DATABASE_URL), held while migrating;
+    a database that is not PostgreSQL (or no psql here) migrates without it, with a warning."""
+    url = (module.params["environment"] or {}).get("DATABASE_URL") or ""
+    psql = module.get_bin_path("psql")
+    if not url.startswith(("postgres://", "postgresql://")) or not psql:
+        module.warn("Migrating without the PostgreSQL advisory lock: "
+                    + ("no psql found" if url.startswith(("postgres", "postgresql")) else "DATABASE_URL is not PostgreSQL"))
+        yield None
+        return
+    env, database = pg_lock.env_from_url(url)
+    with pg_lock.advisory_lock(psql, env, module.params["maintenance_db"], database) as key:
+        yield key
+
+
 def ensure_migrated(module, project: DjangoProject) -> dict:
     params = module.params
     before = project.probe("plan", app=params["app"], target=params["target"])
@@ -152,7 +186,9 @@ def ensure_migrated(module, project: DjangoProject) -> dict:
     result = dict(changed=bool(plan), plan=plan, applied=names(plan, "apply"),
                   unapplied=names(plan, "unapply"), migrations=before["migrations"])
     if plan and not module.check_mode:
-        project.manage(migrate_args(params), "run manage.py migrate")
+        with database_lock(module) as key:
+            result["advisory_lock_key"] = key
+            project.manage(migrate_args(params), "run manage.py migrate")
         after = project.probe("plan", app=params["app"], target=params["target"])
         result["migrations"] = after["migrations"]
         if after["plan"]:
@@ -179,6 +215,7 @@ def main():
         DJANGO_PROJECT_SPEC,
         app=dict(type="str"),
         target=dict(type="str"),
+        maintenance_db=dict(type="str", default="postgres"),
     )
     module = AnsibleModule(argument_spec=argument_spec, required_by={"target": "app"}, supports_check_mode=True)
     refuse_bad_params(module, dict(app="app_label", target="migration", database="line"))

@@ -29,8 +29,11 @@ description:
     transaction terminates them first. New connections wait on the rename's lock while the swap
     runs (then get one "database was renamed" error; a reconnect reaches the restored database).
     No C(ALLOW_CONNECTIONS) flag is changed, so a killed run never leaves a database closed.
-  - Run one restore of a database at a time; a second concurrent run would drop the first one's
-    scratch database as a leftover.
+  - One change of a database at a time. Before anything changes the module takes the database's
+    PostgreSQL advisory lock (C(pg_try_advisory_lock), a fixed key per database name, in
+    O(maintenance_db)) and holds it until the swap is done; when another run (a restore, a
+    M(lacrei.rollback.django_migrations) run) holds it, the module fails at once naming that
+    session, and nothing is changed. Check mode takes no lock.
 options:
   backup_file:
     description: Backup to restore - a custom archive, a directory archive, or a plain SQL file.
@@ -106,6 +109,11 @@ database:
   returned: always
   type: str
   sample: consultas_medicas
+advisory_lock_key:
+  description: The PostgreSQL advisory lock key held while the database was changed.
+  returned: when not in check mode
+  type: int
+  sample: -3263115389914375186
 format:
   description: Format of the backup (custom, directory, plain).
   returned: always
@@ -292,15 +300,18 @@ def restore(module, pg: Postgres) -> dict:
     if module.check_mode:
         result["leftovers_dropped"] = dbs.leftovers(pg, database)
         return result
-    if not params["terminate_sessions"]:
-        dbs.refuse_sessions(database, found)
-    result["leftovers_dropped"] = dbs.clean_leftovers(pg, database)
-    if original and params["safety_backup"]:
-        check_backup_dir(safety_folder(module))
-        result["safety_backup"] = load_beside_safety_backup(module, pg, timer, verified["format"], scratch, original)
-    else:
-        timer.run("restore", load, module, pg, verified["format"], scratch, original)
-    result.update(swap_in(module, pg, timer, scratch, previous if original else None))
+    with pg.advisory_lock(database) as key:
+        result["advisory_lock_key"] = key
+        if not params["terminate_sessions"]:
+            dbs.refuse_sessions(database, found)
+        result["leftovers_dropped"] = dbs.clean_leftovers(pg, database)
+        if original and params["safety_backup"]:
+            check_backup_dir(safety_folder(module))
+            result["safety_backup"] = load_beside_safety_backup(module, pg, timer, verified["format"], scratch,
+                                                                original)
+        else:
+            timer.run("restore", load, module, pg, verified["format"], scratch, original)
+        result.update(swap_in(module, pg, timer, scratch, previous if original else None))
     return result
 
 

@@ -3,7 +3,8 @@
 - ``GET  /_emulator/health``      -> ``{"status": "ok"}`` (readiness)
 - ``GET  /_emulator/state``       -> ``{"services": {...state file records...}, "faults": {...}}``
 - ``POST /_emulator/faults``      body ``{"throttle": N, "internal_error": N,
-  "fail_next_deployment": true|N, "deploy_seconds": S}`` -> the faults now armed
+  "fail_next_deployment": true|N, "deploy_seconds": S, "apply_then_500": N,
+  "apply_then_drop": N}`` -> the faults now armed (see faults.py)
 - ``POST /_emulator/reset``       stop every service (``Runtime.stop``), forget all state, clear
   faults, deploy seconds back to ``--deploy-seconds`` -> ``{"stopped": [arns]}``
 - ``POST /_emulator/service-url`` body ``{"ServiceArn": ..., "ServiceUrl": ...}`` -> the

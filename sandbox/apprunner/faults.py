@@ -6,7 +6,11 @@ Body keys (all optional; each one given replaces the current value):
 - ``internal_error``: N -> the next N AWS calls answer 500 ``InternalServiceErrorException``;
 - ``fail_next_deployment``: true or N -> the next (N) deployments fail their health check and
   end ``ROLLBACK_SUCCEEDED`` (``FAILED`` / ``CREATE_FAILED`` for a CreateService);
-- ``deploy_seconds``: S -> how long each operation stays in progress from now on.
+- ``deploy_seconds``: S -> how long each operation stays in progress from now on;
+- ``apply_then_500``: N -> the next N write calls (any operation but Describe*/List*) are
+  applied, then answer 500 ``InternalServiceErrorException``: the change happened, the caller
+  is told it failed (an answer lost on the way back);
+- ``apply_then_drop``: N -> the same, but the connection is closed without any answer.
 
 Faults live in memory only: a restart (or ``POST /_emulator/reset``) clears them and puts
 ``deploy_seconds`` back to ``--deploy-seconds``.
@@ -17,7 +21,12 @@ import threading
 
 from .errors import ApiError, internal_error, invalid_request, throttled
 
-COUNTERS = ("throttle", "internal_error", "fail_next_deployment")
+COUNTERS = ("throttle", "internal_error", "fail_next_deployment", "apply_then_500", "apply_then_drop")
+READ_PREFIXES = ("Describe", "List")
+
+
+class DropConnection(Exception):
+    """Close the connection without answering (the request was applied)."""
 
 
 class Faults:
@@ -54,6 +63,15 @@ class Faults:
         if self._take("internal_error"):
             return internal_error("Injected internal error")
         return None
+
+    def after_apply(self, operation_name: str) -> None:
+        """Raise the injected failure for a write that was just applied, consuming it."""
+        if operation_name.startswith(READ_PREFIXES):
+            return
+        if self._take("apply_then_500"):
+            raise internal_error(f"Injected: {operation_name} was applied, then its answer failed")
+        if self._take("apply_then_drop"):
+            raise DropConnection(operation_name)
 
     def deployment_fails(self) -> bool:
         return self._take("fail_next_deployment")

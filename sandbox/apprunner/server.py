@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .control import Control
 from .errors import ApiError, internal_error
-from .faults import Faults
+from .faults import DropConnection, Faults
 from .model import conform, operation
 from .runtime import Runtime
 from .services import AppRunner
@@ -44,7 +45,9 @@ class Emulator:
         op = operation(target[len(TARGET_PREFIX):])
         params = parse_json(body)
         validate(op, params)
-        return conform(op.output_shape, self.api.call(op.name, params)) if op.output_shape else {}
+        answer = self.api.call(op.name, params)
+        self.faults.after_apply(op.name)
+        return conform(op.output_shape, answer) if op.output_shape else {}
 
 
 def parse_json(body: bytes):
@@ -74,6 +77,10 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, produce) -> None:
         try:
             status, payload = 200, produce()
+        except DropConnection:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         except ApiError as err:
             status, payload = err.status, err.body()
         except Exception:  # noqa: BLE001 - any bug answers like AWS does, and is logged

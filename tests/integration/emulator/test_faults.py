@@ -69,3 +69,26 @@ def test_deploy_seconds_holds_an_operation_until_it_is_lowered(emulator, apprunn
     finally:
         emulator.control("faults", {"deploy_seconds": 0.3})
     assert wait_operation(apprunner, arn, operation, timeout=60)["Status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("fault", ["apply_then_500", "apply_then_drop"])
+def test_a_write_is_applied_then_its_answer_is_lost(emulator, apprunner, running_service, fault):
+    from botocore.exceptions import ConnectionClosedError
+    arn, _ = running_service()
+    emulator.control("faults", {fault: 1})
+    assert apprunner.list_operations(ServiceArn=arn)["OperationSummaryList"]  # reads pass untouched
+    before = {op["Id"] for op in apprunner.list_operations(ServiceArn=arn)["OperationSummaryList"]}
+    bare = emulator.client(retries=0)
+    source = apprunner.describe_service(ServiceArn=arn)["Service"]["SourceConfiguration"]
+    source["ImageRepository"]["ImageConfiguration"] = {"Port": "8000",
+                                                       "RuntimeEnvironmentVariables": {"LOST": "1"}}
+    if fault == "apply_then_500":
+        assert error_of(lambda: bare.update_service(ServiceArn=arn, SourceConfiguration=source)) == (
+            "InternalServiceErrorException", 500)
+    else:
+        with pytest.raises(ConnectionClosedError):
+            bare.update_service(ServiceArn=arn, SourceConfiguration=source)
+    after = apprunner.list_operations(ServiceArn=arn)["OperationSummaryList"]
+    new = [op for op in after if op["Id"] not in before]
+    assert [op["Type"] for op in new] == ["UPDATE_SERVICE"]  # the write took effect all the same
+    assert emulator.control("state")[1]["faults"][fault] == 0

@@ -68,3 +68,37 @@ def test_missing_region_is_an_action_failure(monkeypatch, tmp_path):
     with pytest.raises(AwsActionFailed) as caught:
         factory.aws_client("ecr", params())
     assert caught.value.msg.startswith("Failed to create the ecr client: NoRegion")
+
+
+class _Operation:
+    def __init__(self, name):
+        self.name = name
+
+
+class _Response:
+    def __init__(self, status_code):
+        self.status_code = status_code
+
+
+def test_a_write_that_may_have_happened_is_not_sent_again():
+    from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+
+    hook = factory.no_blind_write_retry
+    lost = ConnectionClosedError(endpoint_url="http://127.0.0.1:9")
+    with pytest.raises(ConnectionClosedError):
+        hook(caught_exception=lost, operation=_Operation("UpdateService"))
+    with pytest.raises(ReadTimeoutError):
+        hook(caught_exception=ReadTimeoutError(endpoint_url="x"), operation=_Operation("PutParameter"))
+    parsed = {"Error": {"Code": "InternalServiceErrorException", "Message": "boom"},
+              "ResponseMetadata": {"HTTPStatusCode": 500}}
+    with pytest.raises(ClientError) as caught:
+        hook(response=(_Response(500), parsed), operation=_Operation("UpdateService"))
+    assert caught.value.response["Error"]["Code"] == "InternalServiceErrorException"
+    # Left to botocore's retry mode: reads, refused writes (4xx such as throttling), writes never sent.
+    assert hook(caught_exception=lost, operation=_Operation("DescribeService")) is None
+    assert hook(response=(_Response(500), parsed), operation=_Operation("ListOperations")) is None
+    assert hook(response=(_Response(400), {}), operation=_Operation("UpdateService")) is None
+    assert hook(caught_exception=EndpointConnectionError(endpoint_url="x"), operation=_Operation("UpdateService")) is None
+    assert hook(response=(_Response(200), {}), operation=_Operation("UpdateService")) is None
+    assert hook() is None
+

@@ -79,3 +79,19 @@ def test_fail_on_error_reports_plain_action_failures():
         with fail_on_error(module):
             raise ActionFailed("Malformed git SHA", candidates=["a"])
     assert module.failures == [{"msg": "Malformed git SHA", "candidates": ["a"]}]
+
+
+def test_ambiguity_of_failures():
+    from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
+
+    from ansible_collections.lacrei.rollback.plugins.module_utils import aws_errors
+
+    def client_error(status):
+        return ClientError({"Error": {"Code": "X", "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+    assert aws_errors.translate("a", client_error(503)).ambiguous is True
+    assert aws_errors.translate("a", client_error(400)).ambiguous is False
+    assert aws_errors.translate("a", ConnectionClosedError(endpoint_url="x")).ambiguous is True
+    assert aws_errors.translate("a", EndpointConnectionError(endpoint_url="x")).ambiguous is False
+    assert aws_errors.is_write("UpdateService") and aws_errors.is_write("PutParameter")
+    assert not aws_errors.is_write("DescribeService") and not aws_errors.is_write("GetParameter")
