@@ -11,7 +11,7 @@ import sysconfig
 import textwrap
 from pathlib import Path
 
-from tests.integration.installed.conftest import REPO, TIMEOUT, VENV_BIN
+from tests.integration.installed.team import REPO, TIMEOUT, VENV_BIN
 
 
 def audit_lines(team) -> list[dict]:
