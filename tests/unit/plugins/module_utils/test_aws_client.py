@@ -62,7 +62,10 @@ def test_explicit_credentials_are_used(fake_env):
 @pytest.fixture
 def no_region(monkeypatch, tmp_path):
     """No region anywhere: no variables, an empty AWS config file."""
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+    import os
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+                 *(name for name in os.environ if name.startswith("AWS_ENDPOINT_URL"))):
         monkeypatch.delenv(name, raising=False)
     config = tmp_path / "config"
     config.write_text("[profile team]\nregion = ap-south-1\n")
