@@ -29,7 +29,7 @@ def run(argv, cwd=REPO, **env):
 @pytest.mark.parametrize("playbook", PLAYBOOKS, ids=lambda path: path.stem)
 def test_every_playbook_guards_and_passes_the_aws_settings(playbook):
     guard, *plays = yaml.safe_load(playbook.read_text())
-    assert guard["hosts"] == "all,localhost"
+    assert guard["hosts"] == "app_services,all,localhost"
     assert guard["roles"] == [{"role": "lacrei.rollback.require_services"}]
     [play] = plays
     assert play["hosts"] == "app_services"
