@@ -55,7 +55,17 @@ class Team:
         group_vars = {"aws_region": sandbox.env["AWS_REGION"], "aws_profile": PROFILE, "lacrei_environment": "sandbox",
                       "audit_log_path": str(self.audit_log),
                       "critical_endpoints": [{"path": "/health/", "status": 200, "json_field": "status",
-                                              "json_value": "ok"}]}
+                                              "json_value": "ok"}],
+                      # the schema check reads the database with the code of the releases involved
+                      "db_admin_host": "localhost", "app_repo_path": sandbox.env["APP_REPO"],
+                      "db_name": sandbox.env["PGDATABASE"],
+                      "db_connection": {"login_host": sandbox.env["PGHOST"], "login_port": sandbox.env["PGPORT"],
+                                        "login_user": sandbox.env["PGUSER"],
+                                        "passfile": sandbox.env.get("PGPASSFILE", str(sandbox.state / "pgpass"))},
+                      "backup_dir": str(root / "state" / "backups"),
+                      "django_checkouts_dir": str(root / "state" / "checkouts"),
+                      "django_settings": "consultas.settings", "django_python": "{{ ansible_playbook_python }}",
+                      "django_environment": {"DATABASE_URL": sandbox.env["DATABASE_URL"]}}
         self.inventory.write_text(yaml.safe_dump({"app_services": {
             "hosts": {sandbox.env["APPRUNNER_SERVICE_NAME"]: service}, "vars": group_vars}}))
 
