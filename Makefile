@@ -46,7 +46,7 @@ COVERAGE_MIN ?= 90
 TEST_WORKERS ?= 3
 
 lint: setup
-	$(BIN)/ansible-lint --profile production --offline -q playbooks roles
+	$(BIN)/ansible-lint --profile production --offline -q playbooks roles $(wildcard *.yml)
 	@bash tools/sanity.sh
 
 build: setup

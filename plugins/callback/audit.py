@@ -17,9 +17,14 @@ description:
     task is its first tag other than C(always)/C(never))."
   - Never writes a secret; keys that look like secrets (password, secret, token, credential, key)
     are dropped and C(user:password@) in URLs is masked, whatever a role recorded.
+  - The collection's playbooks load it by themselves (C(playbooks/callback_plugins/lacrei_audit.py),
+    beside them, needs no enabling), so the trail is written whatever the caller's configuration.
+    Enabling it as well (C(callbacks_enabled = lacrei.rollback.audit)) writes no second line.
+  - At each play start it sets the play variable C(lacrei_audit_trail_active), by which the
+    production gate refuses a production change when no audit trail would be written.
 version_added: "0.1.0"
 requirements:
-  - enabled in ansible.cfg (C(callbacks_enabled = lacrei.rollback.audit))
+  - a playbook of the collection, or enabled in ansible.cfg (C(callbacks_enabled = lacrei.rollback.audit))
 """
 
 import getpass
@@ -33,6 +38,8 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 
 STATS_KEY = "lacrei_audit"
+ACTIVE_VAR = "lacrei_audit_trail_active"
+WRITTEN_MARK = "_lacrei_audit_written"
 REFUSING_PHASES = frozenset({"gate", "preflight"})
 IGNORED_TAGS = frozenset({"always", "never"})
 SECRET_KEY = re.compile(r"password|passwd|secret|token|credential|private_key|(^|_)key$", re.IGNORECASE)
@@ -79,6 +86,10 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook):
         self.playbook = os.path.basename(getattr(playbook, "_file_name", "") or "") or None
 
+    def v2_playbook_on_play_start(self, play):
+        # Tells the roles (production_gate) that this run writes its audit line.
+        play.vars[ACTIVE_VAR] = True
+
     def v2_playbook_on_task_start(self, task, is_conditional):
         self.task_started[task._uuid] = (self.clock(), task_phase(task))
 
@@ -107,6 +118,10 @@ class CallbackModule(CallbackBase):
 
     # -- the end: one line per audited host -------------------------------------------------
     def v2_playbook_on_stats(self, stats):
+        # Loaded twice (beside the playbooks and enabled in ansible.cfg), only the first writes.
+        if getattr(stats, WRITTEN_MARK, False):
+            return
+        setattr(stats, WRITTEN_MARK, True)
         for host, custom in sorted((getattr(stats, "custom", None) or {}).items()):
             data = custom.get(STATS_KEY) if isinstance(custom, dict) else None
             if host == "_run" or not isinstance(data, dict) or not data.get("audit_log_path"):

@@ -11,14 +11,17 @@ options:
   region:
     description:
       - The AWS region.
-      - When not set, boto3's standard configuration applies (E(AWS_REGION), E(AWS_DEFAULT_REGION),
-        the profile's region).
+      - When not set, E(AWS_REGION), then E(AWS_DEFAULT_REGION), then the profile's region, and last
+        the region of the C(service_arn) the module was given, if any. Empty variables count as unset.
+      - The collection's playbooks set it from the inventory variable C(aws_region) through the
+        action group C(lacrei.rollback.aws) in C(module_defaults).
     type: str
     aliases: [aws_region]
   profile:
     description:
       - A named profile from the AWS config and credentials files.
       - When not set, E(AWS_PROFILE) or the default credential chain applies.
+      - The collection's playbooks set it from the inventory variable C(aws_profile), when defined.
     type: str
     aliases: [aws_profile]
   endpoint_url:
@@ -63,4 +66,6 @@ requirements:
   - boto3
 notes:
   - AWS access uses boto3's standard configuration; the sandbox is only other endpoints.
+  - Every AWS module of the collection is in the action group C(lacrei.rollback.aws), so a play sets
+    region and profile once with C(module_defaults) C(group/lacrei.rollback.aws).
 """

@@ -10,6 +10,12 @@ backoff on throttling and 5xx), configured per client, for reads. A write is sen
 when its first attempt surely did nothing (refused with a 4xx such as throttling, or never
 connected); after a 5xx, a timeout or a dropped connection the error reaches the caller, which
 looks at the resource to learn whether the write happened (``no_blind_write_retry``).
+
+The region is, in this order: the module option ``region`` (the playbooks give it from the
+inventory's ``aws_region`` through the ``lacrei.rollback.aws`` action group), ``AWS_REGION``,
+``AWS_DEFAULT_REGION``, the profile's ``region``, and last the region of the ``service_arn`` the
+module was given. An AWS variable set to an empty string counts as unset (botocore would take
+``AWS_DEFAULT_REGION=""`` as a region and build ``https://api.ecr..amazonaws.com``).
 """
 from __future__ import annotations
 
@@ -29,9 +35,13 @@ else:
     BOTO3_IMPORT_ERROR = None
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    aws_action, is_write, may_have_been_applied)
+    ActionFailed, aws_action, is_write, may_have_been_applied)
 
 DEFAULT_MAX_ATTEMPTS = 8
+REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
+PROFILE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+NO_REGION_HINT = ("set the module option region (aws_region in the inventory: the playbooks pass it to every "
+                  "lacrei.rollback AWS module), or AWS_REGION, or a region in the AWS profile")
 
 AWS_CONNECTION_SPEC = dict(
     region=dict(type="str", aliases=["aws_region"]),
@@ -83,15 +93,60 @@ def no_blind_write_retry(response=None, caught_exception=None, operation=None, *
     return None
 
 
+def _drop_empty_aws_variables() -> None:
+    """Unset AWS_* variables that hold only whitespace: they mean "not set" to a person."""
+    for name in [name for name, value in os.environ.items() if name.startswith("AWS_") and not value.strip()]:
+        del os.environ[name]
+
+
+def _first(*values):
+    return next((value.strip() for value in values if value and value.strip()), None)
+
+
+def arn_region(arn: str | None) -> str | None:
+    """The region field of an ARN (arn:aws:apprunner:<region>:<account>:...), if it has one."""
+    parts = (arn or "").split(":")
+    return _first(parts[3]) if len(parts) > 5 and parts[0] == "arn" else None
+
+
+def _profile_region(profile: str | None) -> str | None:
+    if boto3 is None:  # pragma: no cover - aws_module() fails first
+        return None
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    session = botocore.session.Session(profile=profile)
+    try:
+        return _first(session.get_scoped_config().get("region"))
+    except ProfileNotFound as exc:
+        raise ActionFailed(f"The AWS profile {profile!r} is not in the AWS config files ({exc}): set the module "
+                           "option profile (aws_profile in the inventory) or AWS_PROFILE to a profile that exists.")
+
+
+def resolve_region(params: dict) -> str:
+    """The region: option, AWS_REGION, AWS_DEFAULT_REGION, the profile's, the service ARN's."""
+    _drop_empty_aws_variables()
+    region = (_first(params.get("region"), *(os.environ.get(name) for name in REGION_VARIABLES))
+              or _profile_region(resolve_profile(params)) or arn_region(params.get("service_arn")))
+    if not region:
+        raise ActionFailed(f"No AWS region: {NO_REGION_HINT}.")
+    return region
+
+
+def resolve_profile(params: dict) -> str | None:
+    return _first(params.get("profile"), *(os.environ.get(name) for name in PROFILE_VARIABLES))
+
+
 def aws_session(params: dict) -> "boto3.session.Session":
     """A boto3 session from the connection options; unset options fall back to boto3's chain.
 
     botocore itself reads only AWS_DEFAULT_REGION; AWS_REGION (what the other SDKs and the
-    CLI v2 read) is honoured here too, after the option.
+    CLI v2 read) is honoured here too, after the option (see :func:`resolve_region`).
     """
+    region = resolve_region(params)
     return boto3.session.Session(
-        profile_name=params.get("profile"),
-        region_name=params.get("region") or os.environ.get("AWS_REGION") or None,
+        profile_name=resolve_profile(params),
+        region_name=region,
         aws_access_key_id=params.get("access_key"),
         aws_secret_access_key=params.get("secret_key"),
         aws_session_token=params.get("session_token"),

@@ -14,12 +14,29 @@ from collections.abc import Sequence
 
 from lacrei_rollback.errors import Cancelled, InvalidArgument, Refused, RunbookError, TimedOut
 from lacrei_rollback.execution import DEFAULT_TIMEOUT, Control
+from lacrei_rollback.project import PROJECT_ENV
 from lacrei_rollback.runbooks import Client, runbook_names
 
 EXIT_CODES = {Refused: 3, TimedOut: 4, Cancelled: 5}
 CALL_OPTIONS = {"control"}
 VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 INTEGERS = ("int", "int | None")  # annotations as strings (postponed evaluation)
+EPILOG = f"""\
+where the runbooks come from:
+  the playbooks and roles of the lacrei.rollback collection, found in this order:
+  --project-dir PATH, ${PROJECT_ENV}, the checkout this package runs from, then the
+  collection installed under $ANSIBLE_COLLECTIONS_PATH (or $ANSIBLE_COLLECTIONS_PATHS;
+  default ~/.ansible/collections:/usr/share/ansible/collections). A pip-installed package
+  with no checkout uses an installed collection:
+    ansible-galaxy collection install -p ~/collections lacrei-rollback-0.1.0.tar.gz
+    ANSIBLE_COLLECTIONS_PATH=~/collections lacrei-rollback -i my-inventory/ list_images
+
+AWS settings:
+  boto3's standard configuration (AWS_PROFILE, SSO, AWS_ACCESS_KEY_ID...); the region and
+  profile of each service come from the inventory (aws_region, aws_profile).
+
+exit codes: 0 done, 1 failed, 2 bad argument, 3 refused, 4 timed out, 5 cancelled.
+"""
 
 
 def _add_parameter(parser: argparse.ArgumentParser, parameter: inspect.Parameter) -> None:
@@ -34,8 +51,11 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: inspect.Parameter
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lacrei-rollback", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-i", "--inventory", default="sandbox", help="sandbox|staging|prod or a path")
+    parser = argparse.ArgumentParser(prog="lacrei-rollback", description=__doc__.split("\n\n")[0], epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-i", "--inventory", default="sandbox",
+                        help="sandbox|staging|prod (the project's inventories) or a path")
+    parser.add_argument("--project-dir", help="the checkout or installed collection to run (see below)")
     parser.add_argument("--sandbox-dir", help="the sandbox state folder ($SANDBOX_DIR)")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -90,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = args.pop("json")
     name = args.pop("runbook")
     try:
-        client = Client(args.pop("inventory"), sandbox_dir=args.pop("sandbox_dir"), control=control)
+        client = Client(args.pop("inventory"), project_dir=args.pop("project_dir"), sandbox_dir=args.pop("sandbox_dir"),
+                        control=control)
         value = getattr(client, name)(**args)
     except InvalidArgument as exc:
         print(f"lacrei-rollback {name}: {exc}", file=sys.stderr)

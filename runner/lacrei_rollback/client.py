@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lacrei_rollback import secrets as secret_env
 from lacrei_rollback.execution import DEFAULT_TIMEOUT, Control, Job, run_job
-from lacrei_rollback.project import find_project, inventory_path, playbook_path
+from lacrei_rollback.project import find_project, inventory_path, playbook_path, project_folder
 from lacrei_rollback.results import RunResult
 from lacrei_rollback.validate import flag, host_pattern, positive_int, secret_value, text_value, variable_name
 
@@ -17,7 +17,10 @@ ExtraValue = str | int | bool | list | dict
 class ClientBase:
     """Where and how runbooks run.
 
-    ``inventory`` is sandbox|staging|prod or a path. ``sandbox_dir`` is passed to the playbooks
+    ``inventory`` is sandbox|staging|prod or a path. ``project_dir`` is the checkout or the
+    installed collection (or a collections path holding it) whose playbooks run; without it,
+    :func:`~lacrei_rollback.project.find_project` looks ($LACREI_ROLLBACK_PROJECT, the checkout
+    holding this package, the collection on ANSIBLE_COLLECTIONS_PATH). ``sandbox_dir`` is passed to the playbooks
     as $SANDBOX_DIR (else the caller's $SANDBOX_DIR applies). ``environment`` adds plain
     variables; ``secrets`` are environment variables that reach the playbooks only through
     memory (AWS keys, PGPASSWORD...). ``control`` is the default watch of every run (streaming,
@@ -28,7 +31,7 @@ class ClientBase:
                  sandbox_dir: str | os.PathLike | None = None, environment: Mapping[str, str] | None = None,
                  secrets: Mapping[str, str] | None = None, control: Control | None = None,
                  runs_dir: str | os.PathLike | None = None, keep_runs: int = 10):
-        self.project_dir = Path(project_dir).resolve() if project_dir else find_project()
+        self.project_dir = project_folder(project_dir) if project_dir else find_project()
         self.inventory = inventory_path(self.project_dir, inventory)
         self.environment = {variable_name("environment key", k): text_value(f"environment[{k}]", v)
                             for k, v in (environment or {}).items()}

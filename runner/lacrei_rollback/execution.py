@@ -82,9 +82,11 @@ def _command_line(job: Job) -> str:
 
 
 def _environment(job: Job, private: Path) -> dict[str, str]:
+    from lacrei_rollback.project import ansible_environment
+
     venv_bin = str(Path(sys.executable).parent)
     return {**job.environment,
-            "ANSIBLE_CONFIG": str(job.project_dir / "ansible.cfg"),
+            **ansible_environment(job.project_dir),
             "ANSIBLE_LOCAL_TEMP": str(private / "tmp"),
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "0",

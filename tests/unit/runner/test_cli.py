@@ -93,3 +93,19 @@ def test_a_rollback_plan_prints_its_summary(monkeypatch, capsys):
     assert capsys.readouterr().out.splitlines() == ["svc:", "Plan: app_only (0 migration(s) ...)"]
     args = cli.build_parser().parse_args(["rollback_app", "--sha", "abcdef1", "--with-database"])
     assert args.with_database is True
+
+
+def test_help_says_where_the_runbooks_come_from(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for needed in ("--project-dir", "LACREI_ROLLBACK_PROJECT", "ANSIBLE_COLLECTIONS_PATH",
+                   "ansible-galaxy collection install", "aws_region", "exit codes"):
+        assert needed in text, needed
+
+
+def test_no_project_exits_2_naming_what_to_set(capsys, tmp_path):
+    assert cli.main(["--project-dir", str(tmp_path), "list_images"]) == 2
+    err = capsys.readouterr().err
+    assert "is neither a lacrei.rollback checkout or installed collection" in err and str(tmp_path) in err

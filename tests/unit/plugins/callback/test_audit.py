@@ -141,3 +141,30 @@ def test_unwritable_path_warns_without_failing(callback, tmp_path, monkeypatch):
     blocker.write_text("")
     callback.v2_playbook_on_stats(Stats({"a": {"lacrei_audit": {"audit_log_path": str(blocker / "audit.jsonl")}}}))
     assert warnings and "cannot write" in warnings[0]
+
+
+class Play:
+    def __init__(self):
+        self.vars = {}
+
+
+def test_loaded_twice_one_line_and_the_play_knows(tmp_path):
+    """Beside the playbooks and enabled in ansible.cfg: both instances see the run, one writes."""
+    import importlib.util
+    from pathlib import Path
+
+    beside = Path(__file__).resolve().parents[4] / "playbooks" / "callback_plugins" / "lacrei_audit.py"
+    spec = importlib.util.spec_from_file_location("lacrei_audit_beside", beside)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.CallbackModule.CALLBACK_NEEDS_ENABLED is False
+    instances = [audit.CallbackModule(), module.CallbackModule()]
+    play = Play()
+    for plugin in instances:
+        plugin.v2_playbook_on_play_start(play)
+    assert play.vars == {audit.ACTIVE_VAR: True}
+    log = tmp_path / "audit.jsonl"
+    stats = Stats({"api": {"lacrei_audit": {"service": "api", "audit_log_path": str(log)}}})
+    for plugin in instances:
+        plugin.v2_playbook_on_stats(stats)
+    assert len(lines(log)) == 1

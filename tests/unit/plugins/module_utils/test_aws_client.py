@@ -59,15 +59,66 @@ def test_explicit_credentials_are_used(fake_env):
     assert (credentials.access_key, credentials.secret_key) == ("AKIAEXAMPLE", "s3cr3t")
 
 
-def test_missing_region_is_an_action_failure(monkeypatch, tmp_path):
-    from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed
+@pytest.fixture
+def no_region(monkeypatch, tmp_path):
+    """No region anywhere: no variables, an empty AWS config file."""
+    import os
 
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+                 *(name for name in os.environ if name.startswith("AWS_ENDPOINT_URL"))):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    with pytest.raises(AwsActionFailed) as caught:
+    config = tmp_path / "config"
+    config.write_text("[profile team]\nregion = ap-south-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return monkeypatch
+
+
+def test_missing_region_names_the_settings(no_region):
+    from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+
+    with pytest.raises(ActionFailed) as caught:
         factory.aws_client("ecr", params())
-    assert caught.value.msg.startswith("Failed to create the ecr client: NoRegion")
+    assert caught.value.msg.startswith("No AWS region: set the module option region (aws_region in the inventory")
+    assert "AWS_REGION" in caught.value.msg
+
+
+def test_region_order_option_environment_profile_arn(no_region):
+    arn = "arn:aws:apprunner:us-west-2:123456789012:service/api/0123"
+    assert factory.resolve_region(params(service_arn=arn)) == "us-west-2"
+    assert factory.resolve_region(params(service_arn=arn, profile="team")) == "ap-south-1"
+    no_region.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    assert factory.resolve_region(params(service_arn=arn, profile="team")) == "eu-central-1"
+    no_region.setenv("AWS_REGION", "eu-west-3")
+    assert factory.resolve_region(params(service_arn=arn, profile="team")) == "eu-west-3"
+    assert factory.resolve_region(params(region="sa-east-1", service_arn=arn)) == "sa-east-1"
+
+
+def test_empty_region_variables_count_as_unset(no_region):
+    """AWS_DEFAULT_REGION="" made botocore build https://api.ecr..amazonaws.com."""
+    no_region.setenv("AWS_DEFAULT_REGION", "")
+    no_region.setenv("AWS_REGION", " ")
+    no_region.setenv("AWS_PROFILE", "")
+    client = factory.aws_client("ecr", params(region="us-east-1"))
+    assert client.meta.endpoint_url == "https://api.ecr.us-east-1.amazonaws.com"
+    arn = "arn:aws:apprunner:us-east-2:123456789012:service/api/0123"
+    assert factory.aws_client("apprunner", params(service_arn=arn)).meta.region_name == "us-east-2"
+
+
+def test_unknown_profile_names_the_setting(no_region):
+    from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+
+    with pytest.raises(ActionFailed, match="profile 'nobody' is not in the AWS config files.*aws_profile in the inventory"):
+        factory.resolve_region(params(profile="nobody"))
+
+
+def test_arn_region():
+    assert factory.arn_region("arn:aws:apprunner:eu-west-1:1:service/a/b") == "eu-west-1"
+    assert factory.arn_region("arn:aws:iam::1:role/x") is None
+    assert factory.arn_region("not-an-arn") is None
+    assert factory.arn_region(None) is None
 
 
 class _Operation:
