@@ -34,7 +34,8 @@ def sandbox(tmp_path_factory):
 @pytest.fixture
 def incident(sandbox):
     """Traffic running, then the pipeline deploys v1.3.0 and its errors reach CloudWatch."""
-    traffic = start_traffic(sandbox, seconds=90)
+    # Long enough for the procedure and its monitor window on a busy machine (killed when the test ends).
+    traffic = start_traffic(sandbox, seconds=300)
     try:
         time.sleep(2)
         since = time.time()
