@@ -181,7 +181,9 @@ def test_emergency_rolls_the_database_back_when_the_schema_check_says_so(sandbox
     backups_before = set((sandbox / "backups").glob("*"))
     v120 = envfile.read(sandbox / "env")["RELEASE_V1_2_0_SHA"]
 
-    run = run_emergency(sandbox, "-e", f"notify_webhook_url={secret_webhook(sandbox)}", "-e", f"sha={v120}")
+    # Two Django releases, a backup, an unapply and a deploy: more than the default budget on a busy machine.
+    run = run_emergency(sandbox, "-e", f"notify_webhook_url={secret_webhook(sandbox)}", "-e", f"sha={v120}",
+                        timeout=360)
 
     assert run.rc == 0, run.out[-6000:]
     assert "0003_appointment_booking_channel" not in applied_migrations(sandbox, "appointments")
