@@ -3,8 +3,8 @@
 A run is ``ansible-playbook`` started in a session of its own. Ansible's task workers put
 themselves in sessions of their own (``WORKER_SESSION_ISOLATION``), so killing only the
 playbook's process group would leave the worker - and the module and the pg_dump it runs - to
-finish the task: not a crash. ``kill_tree`` therefore stops every process group of the run's
-process tree (SIGSTOP, so nothing forks meanwhile), then SIGKILLs them all: the machine dying.
+finish the task: not a crash. ``kill_tree`` therefore stops every process of the run's tree
+(SIGSTOP, so nothing forks meanwhile), then SIGKILLs them all: the machine dying.
 
 Kill points are conditions, never delays: a task's ``TASK [...]`` line in the run's output
 (read line by line as ansible-playbook prints it), a program (pg_dump, pg_restore, manage.py
@@ -44,14 +44,14 @@ LEASE_TTL_LIMIT = 6 * 3600  # no lease may claim longer than this
 
 
 # -- the process tree ---------------------------------------------------------------------------
-def _stat(pid: int) -> tuple[int, int] | None:
-    """(ppid, pgid) of ``pid``; None when it is gone."""
+def _stat(pid: int) -> tuple[int, int, int] | None:
+    """(ppid, pgid, start time) of ``pid``; None when it is gone."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = text.rsplit(")", 1)[1].split()
-    return int(fields[1]), int(fields[2])
+    return int(fields[1]), int(fields[2]), int(fields[19])
 
 
 def _pids() -> list[int]:
@@ -59,14 +59,14 @@ def _pids() -> list[int]:
 
 
 def tree(root: int) -> dict[int, int]:
-    """pid -> pgid of ``root`` and all its descendants."""
+    """pid -> start time of ``root`` and all its descendants."""
     table = {pid: stat for pid in _pids() if (stat := _stat(pid))}
     found, todo = {}, [root]
     while todo:
         pid = todo.pop()
         if pid in table and pid not in found:
-            found[pid] = table[pid][1]
-            todo.extend(child for child, (ppid, _pgid) in table.items() if ppid == pid)
+            found[pid] = table[pid][2]
+            todo.extend(child for child, (ppid, _pgid, _start) in table.items() if ppid == pid)
     return found
 
 
@@ -77,30 +77,44 @@ def cmdline(pid: int) -> list[str]:
         return []
 
 
-def _signal_group(pgid: int, sig: int) -> None:
+def _pidfd(pid: int, start: int) -> int | None:
+    """A pidfd for ``pid`` if it is still the process that started at ``start`` (not a reused pid)."""
     try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return None
+    stat = _stat(pid)
+    if stat is None or stat[2] != start:
+        os.close(fd)
+        return None
+    return fd
 
 
 def kill_tree(root: int) -> int:
-    """Stop every process group of ``root``'s tree until no new one appears, then SIGKILL them all;
-    how many processes were killed."""
-    groups, killed = set(), set()
+    """SIGSTOP every process of ``root``'s tree (so none forks or exits meanwhile) until no new one
+    appears, then SIGKILL them all; how many. Signals go through pidfds: a pid reused by some other
+    process after a scan is never signalled (the machine runs other tests' playbooks too)."""
+    stopped: dict[int, int] = {}
     while True:
-        found = tree(root)
-        killed.update(found)
-        new = set(found.values()) - groups
+        new = False
+        for pid, start in tree(root).items():
+            if pid in stopped or (fd := _pidfd(pid, start)) is None:
+                continue
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGSTOP)
+            except ProcessLookupError:
+                os.close(fd)
+                continue
+            stopped[pid], new = fd, True
         if not new:
             break
-        for pgid in new:
-            _signal_group(pgid, signal.SIGSTOP)
-        groups |= new
-    for pgid in groups:
-        _signal_group(pgid, signal.SIGKILL)
-        _signal_group(pgid, signal.SIGCONT)
-    return len(killed)
+    for fd in stopped.values():
+        try:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.close(fd)
+    return len(stopped)
 
 
 def pid_alive(pid: int) -> bool:

@@ -35,16 +35,14 @@ def test_config_rollback_killed_anywhere_then_rerun_restores_the_good_configurat
     def snapshot_saved_not_applied():
         return len(box.snapshot_versions()) > len(versions) and box.service()["Status"] == "RUNNING"
 
-    # (kill point, whether the configuration is broken again first: the runs after an update have nothing to do)
-    sequence = [(task_started("Plan the change"), False),
-                (task_started("Apply the planned configuration and wait"), False),
-                (when("the running configuration is snapshotted, UpdateService not yet sent", snapshot_saved_not_applied),
-                 False),
-                (operation_in_progress(box), False),
-                (task_started("Check each critical endpoint"), True)]
+    points = [task_started("Plan the change"),
+              task_started("Apply the planned configuration and wait"),
+              when("the running configuration is snapshotted, UpdateService not yet sent", snapshot_saved_not_applied),
+              operation_in_progress(box),
+              task_started("endpoint_check : ")]
 
-    for point, break_again in sequence:
-        if break_again:
+    for point in points:
+        if box.variables()["FEATURE_APPOINTMENTS"] == "on":  # a killed run's update went through: broken again
             box.update_variables({"FEATURE_APPOINTMENTS": "off"})
         versions = box.snapshot_versions()
         kill = run_and_kill(box.state, "rollback_config.yml", ARGS, point)

@@ -47,7 +47,7 @@ def points(checks):
         both(program_running("pg_restore"), when("a table is loaded in the scratch database",
                                                  lambda: scratch_has_a_table(checks))),
         task_started("Record the restore"),
-        task_started("Check each critical endpoint"),
+        task_started("endpoint_check : "),
     ]
 
 
