@@ -1,6 +1,6 @@
 """kill -9 anywhere: start a runbook, SIGKILL it when a condition holds, then check what it left.
 
-A run is ``ansible-playbook`` started in a session of its own. Ansible's task workers put
+A run is ``ansible-playbook`` started as a child of the test. Ansible's task workers put
 themselves in sessions of their own (``WORKER_SESSION_ISOLATION``), so killing only the
 playbook's process group would leave the worker - and the module and the pg_dump it runs - to
 finish the task: not a crash. ``kill_tree`` therefore stops every process of the run's tree
@@ -130,8 +130,11 @@ class Run:
 
     def __init__(self, box_state: Path, argv: list[str], extra_env: dict | None = None):
         env = dict(process_env(box_state), PYTHONUNBUFFERED="1", **(extra_env or {}))
+        # Not a process group leader of its own: ``sandbox down`` of any sandbox on the machine
+        # SIGTERMs/SIGKILLs the process *groups* its pid files name, and a stale pid file whose pid the
+        # kernel reused for a group leader kills that stranger. kill_tree finds the run by its tree.
         self.proc = subprocess.Popen([ANSIBLE_PLAYBOOK, *argv], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                                     stderr=subprocess.STDOUT, text=True)
         self.pid = self.proc.pid
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
