@@ -14,11 +14,11 @@ description:
     on another branch, the branch is ahead of, behind or diverged from the remote, the commit is
     not on the branch, or it is a merge commit and O(mainline) is not given.
   - A commit already reverted (by a revert still in effect) is reported C(ok), not reverted again.
-  - Picks up after an interrupted run of itself (killed, or the machine died): a revert of the same
-    commit left staged and uncommitted (exactly its changes, nothing else) is dropped and done again; a revert commit of
-    the same commit made but not pushed (the branch is then one commit ahead of the remote) is
-    pushed. A revert of another commit in progress, or one mixed with other changes, is refused,
-    naming it.
+  - Picks up after an interrupted run of itself (killed, or the machine died). A revert of the same
+    commit left staged and uncommitted (exactly its changes, nothing else) is dropped and done
+    again. A revert commit of the same commit made but not pushed (the branch is then one commit
+    ahead of the remote) is pushed, not made twice. A revert of another commit in progress, or one
+    mixed with other changes, is refused, naming it.
   - A revert that conflicts is aborted, leaving the branch and the working tree exactly as they
     were; the conflicting files are listed. A push that fails undoes the local revert commit.
   - git runs with argument lists, never through a shell. A O(commit), O(remote) or O(branch) that git

@@ -25,7 +25,6 @@ def points(box, checks):
     checkouts = box.state / "checkouts"
     return [
         when("the release's tar archive is being written (preflight export)", lambda: any(checkouts.glob("*.tar"))),
-        task_started("Unpack the release"),
         task_started("Back up consultas_medicas"),
         both(program_running("pg_dump"), when("the partial archive exists", lambda: bool(checks.partial_backups()))),
         program_running("pg_restore", "--list"),
