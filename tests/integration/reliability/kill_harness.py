@@ -37,7 +37,7 @@ from ansible_collections.lacrei.rollback.plugins.modules.postgres_backup_info im
 from sandbox import postgres
 from tests.integration.sandbox_fixture import ANSIBLE_PLAYBOOK, PLAYBOOK_TIMEOUT, REPO, process_env
 
-KILL_TIMEOUT = 150  # a kill point not reached within this is a failure (busy machine: generous)
+KILL_TIMEOUT = 900  # a kill point not reached within this is a failure (busy machine: generous)
 POLL = 0.01
 LEASE_PREFIX = "/lacrei-rollback/leases/"
 LEASE_TTL_LIMIT = 6 * 3600  # no lease may claim longer than this
@@ -209,6 +209,7 @@ def run_and_kill(box_state: Path, playbook: str, args: list[str], point: Point) 
     ended before (a kill point that is never reached tests nothing)."""
     run = Run(box_state, [f"playbooks/{playbook}", *args])
     deadline = time.monotonic() + KILL_TIMEOUT
+    timed_out = False
     try:
         while run.proc.poll() is None and time.monotonic() < deadline:
             if point(run):
@@ -218,9 +219,11 @@ def run_and_kill(box_state: Path, playbook: str, args: list[str], point: Point) 
             time.sleep(POLL)
     finally:
         if run.proc.poll() is None:
+            timed_out = True
             kill_tree(run.pid)
             run.finish(timeout=30)
-    raise AssertionError(f"{playbook}: the run ended (rc {run.proc.returncode}) before '{point.name}':\n{run.out[-3000:]}")
+    ended = f"was still running after {KILL_TIMEOUT} s" if timed_out else f"ended (rc {run.proc.returncode})"
+    raise AssertionError(f"{playbook}: the run {ended} before '{point.name}':\n{run.out[-3000:]}")
 
 
 def run_playbook(box_state: Path, playbook: str, args: list[str]) -> tuple[int, str]:
@@ -339,18 +342,7 @@ class KillChecks:
 
     # -- the lease ------------------------------------------------------------------------
     def assert_lease_released_or_stale(self, kill: Kill) -> None:
-        try:
-            value = self.ssm.get_parameter(Name=LEASE_PREFIX + self.service)["Parameter"]["Value"]
-        except self.ssm.exceptions.ParameterNotFound:
-            return
-        lease = json.loads(value)
-        assert lease["pid"] == kill.pid, f"the lease is not the killed run's: {lease}"
-        expires = datetime.fromisoformat(lease["expires"].replace("Z", "+00:00"))
-        started = datetime.fromisoformat(lease["started"].replace("Z", "+00:00"))
-        now = datetime.now(timezone.utc)
-        stale = lease.get("host") == socket.gethostname() and not pid_alive(int(lease["pid"]))
-        expiring = now < expires and (expires - started).total_seconds() <= LEASE_TTL_LIMIT
-        assert stale or expiring, f"the killed run's lease neither expires nor is stale: {lease}"
+        check_lease(self.ssm, self.service, kill.pid)
 
     def after_kill(self, kill: Kill, *allowed: dict, ignore: tuple = ()) -> dict:
         """Every check after a kill; the digests now. Counts the kill."""
@@ -360,6 +352,24 @@ class KillChecks:
         self.assert_lease_released_or_stale(kill)
         self.figures.kills.append(kill.point)
         return now
+
+
+def check_lease(ssm, service: str, killed_pid: int) -> dict | None:
+    """The lease contract after a kill: ``/lacrei-rollback/leases/<service>`` is gone, or it names the
+    killed run and is stale (its pid dead on this host) or expires within its TTL. The lease, if any."""
+    try:
+        value = ssm.get_parameter(Name=LEASE_PREFIX + service)["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        return None
+    lease = json.loads(value)
+    assert lease["pid"] == killed_pid, f"the lease is not the killed run's: {lease}"
+    expires = datetime.fromisoformat(lease["expires"].replace("Z", "+00:00"))
+    started = datetime.fromisoformat(lease["started"].replace("Z", "+00:00"))
+    now = datetime.now(timezone.utc)
+    stale = lease.get("host") == socket.gethostname() and not pid_alive(int(lease["pid"]))
+    expiring = now < expires and (expires - started).total_seconds() <= LEASE_TTL_LIMIT
+    assert stale or expiring, f"the killed run's lease neither expires nor is stale: {lease}"
+    return lease
 
 
 class _Databases:
