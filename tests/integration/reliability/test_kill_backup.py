@@ -27,7 +27,7 @@ def points(box, checks):
         when("the release's tar archive is being written (preflight export)", lambda: any(checkouts.glob("*.tar"))),
         task_started("Back up consultas_medicas"),
         both(program_running("pg_dump"), when("the partial archive exists", lambda: bool(checks.partial_backups()))),
-        program_running("pg_restore", "--list"),
+        program_running("pg_restore", "--list", attempts=3),  # a short window: tried up to 3 times
         task_started("Record the backup"),
     ]
 

@@ -45,7 +45,7 @@ def points(checks):
                                               lambda: bool(checks.partial_backups()))),
         when("the scratch database exists", lambda: bool(checks.scratch_databases())),
         both(program_running("pg_restore"), when("a table is loaded in the scratch database",
-                                                 lambda: scratch_has_a_table(checks))),
+                                                 lambda: scratch_has_a_table(checks)), attempts=3),
         task_started("Record the restore"),
         task_started("endpoint_check : "),
     ]
