@@ -256,7 +256,7 @@ def _run_and_kill(box_state: Path, playbook: str, args: list[str], point: Point)
 def run_playbook(box_state: Path, playbook: str, args: list[str]) -> tuple[int, str]:
     run = Run(box_state, [f"playbooks/{playbook}", *args])
     try:
-        rc = run.finish()
+        rc = run.finish(timeout=KILL_TIMEOUT)  # an emergency on a busy machine outlasts PLAYBOOK_TIMEOUT
     finally:
         if run.proc.poll() is None:
             kill_tree(run.pid)
