@@ -8,7 +8,9 @@ with ``LC_ALL=C``; git never prompts for credentials (``GIT_TERMINAL_PROMPT=0``)
 """
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import command
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
@@ -97,6 +99,59 @@ class GitRepo:
             if depth > 8 or not self.is_reverted(revert, head, depth + 1):
                 return revert
         return None
+
+    def git_path(self, name: str) -> str:
+        """Path of ``name`` inside the repository's git folder (MERGE_MSG, REVERT_HEAD ...)."""
+        found = self.out("rev-parse", "--git-path", name, action=f"locate {name}")
+        return found if os.path.isabs(found) else os.path.join(self.path, found)
+
+    def prepared_revert(self) -> str | None:
+        """The commit a revert message left in MERGE_MSG names (git writes it before committing and
+        removes it after; a killed ``git revert`` leaves it)."""
+        try:
+            with open(self.git_path("MERGE_MSG"), encoding="utf-8", errors="replace") as prepared:
+                named = REVERTS.findall(prepared.read())
+        except FileNotFoundError:
+            return None
+        return named[0] if named else None
+
+    def has_staged_changes(self) -> bool:
+        return self.run("diff", "--cached", "--quiet", action="look for staged changes", check=False).rc == 1
+
+    def interrupted_revert(self) -> str | None:
+        """The commit an interrupted ``git revert`` was reverting: the one REVERT_HEAD names (a revert
+        that stopped), else the one the prepared message names while changes are staged (a revert
+        killed before it committed leaves only its message and the index)."""
+        pending = self.resolve("REVERT_HEAD")
+        if pending:
+            return pending
+        named = self.prepared_revert()
+        return named if named and self.has_staged_changes() else None
+
+    def drop_stale_revert_message(self) -> None:
+        """Remove a revert's MERGE_MSG left behind once its commit was made (a revert killed after
+        committing): ``git commit`` would offer it as the next commit's message."""
+        if self.prepared_revert() and not self.has_staged_changes() and not any(
+                self.resolve(ref) for ref in ("REVERT_HEAD", "MERGE_HEAD", "CHERRY_PICK_HEAD")):
+            os.remove(self.git_path("MERGE_MSG"))
+
+    def revert_tree(self, sha: str, mainline: int | None = None) -> str | None:
+        """The tree HEAD would have with ``sha``'s changes taken back (its patch applied in reverse on a
+        scratch index); None when that patch does not apply cleanly."""
+        patch = self.run("diff", "--binary", f"{sha}^{mainline or 1}", sha, action=f"read the changes of {sha}").stdout
+        with tempfile.TemporaryDirectory() as scratch:
+            env = dict(GIT_ENV, GIT_INDEX_FILE=os.path.join(scratch, "index"))
+            command.run(self.module, [self.git, "read-tree", "HEAD"], "read HEAD into a scratch index", env=env,
+                        cwd=self.path)
+            applied = command.run(self.module, [self.git, "apply", "--cached", "-R"], f"take back {sha}'s changes",
+                                  env=env, cwd=self.path, data=patch, check=False)
+            if applied.rc != 0:
+                return None
+            return command.run(self.module, [self.git, "write-tree"], "write the scratch tree", env=env,
+                               cwd=self.path).stdout.strip()
+
+    def index_tree(self) -> str:
+        return self.out("write-tree", action="read the staged tree")
 
     def unmerged_paths(self) -> list[str]:
         return self.out("diff", "--name-only", "--diff-filter=U", action="list conflicting files").splitlines()

@@ -14,6 +14,11 @@ description:
     on another branch, the branch is ahead of, behind or diverged from the remote, the commit is
     not on the branch, or it is a merge commit and O(mainline) is not given.
   - A commit already reverted (by a revert still in effect) is reported C(ok), not reverted again.
+  - Picks up after an interrupted run of itself (killed, or the machine died). A revert of the same
+    commit left staged and uncommitted (exactly its changes, nothing else) is dropped and done
+    again. A revert commit of the same commit made but not pushed (the branch is then one commit
+    ahead of the remote) is pushed, not made twice. A revert of another commit in progress, or one
+    mixed with other changes, is refused, naming it.
   - A revert that conflicts is aborted, leaving the branch and the working tree exactly as they
     were; the conflicting files are listed. A push that fails undoes the local revert commit.
   - git runs with argument lists, never through a shell. A O(commit), O(remote) or O(branch) that git
@@ -114,6 +119,17 @@ head_after:
   returned: when the branch was read
   type: str
   sample: 0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5
+resumed:
+  description: Whether the revert commit was one an interrupted run made and did not push (pushed now).
+  returned: always
+  type: bool
+  sample: false
+aborted_interrupted_revert:
+  description: The commit whose revert an interrupted run left in progress, aborted before reverting again
+    (would be, in check mode).
+  returned: always
+  type: str
+  sample: null
 conflicting_files:
   description: Files that conflicted (the revert was aborted).
   returned: on a conflicting revert
@@ -126,7 +142,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.command import error_line
-from ansible_collections.lacrei.rollback.plugins.module_utils.git import GitRefused, GitRepo
+from ansible_collections.lacrei.rollback.plugins.module_utils.git import REVERTS, GitRefused, GitRepo
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 
 ARGUMENT_SPEC = dict(
@@ -146,14 +162,49 @@ RELATION_HINTS = {
 }
 
 
-def ensure_branch_is_remote(repo: GitRepo, params: dict) -> str:
-    """Fetch, then refuse unless the checkout is on the branch and it equals the remote branch."""
+def interrupted_revert(repo: GitRepo, params: dict, check_mode: bool) -> str | None:
+    """A revert of the requested commit that an interrupted run left staged and uncommitted: undone, so
+    the branch and working tree are as before it (not in check mode); that commit. Anything else
+    that looks like an interrupted revert is refused, saying what it is."""
+    pending = repo.interrupted_revert()
+    if pending is None:
+        if not check_mode:
+            repo.drop_stale_revert_message()
+        return None
+    wanted = repo.resolve(params["commit"])
+    what = f"{repo.path} has an interrupted revert of {pending[:12]} (staged, not committed)"
+    if pending != wanted:
+        raise GitRefused(f"{what}, not of {params['commit']}; nothing was changed. Commit it or drop it "
+                         "(git revert --abort, or git reset --hard when git says no revert is in progress), then "
+                         "run this again.", interrupted_revert=pending)
+    unstaged = repo.run("diff", "--quiet", action="look for unstaged changes", check=False).rc == 1
+    if unstaged or repo.index_tree() != repo.revert_tree(pending, params["mainline"]):
+        raise GitRefused(f"{what}, with other changes besides it; nothing was changed. Look at git status and "
+                         "git diff --cached, keep what you need, then git reset --hard and run this again.",
+                         interrupted_revert=pending)
+    if not check_mode:
+        repo.run("reset", "--quiet", "--hard", "HEAD", action=f"drop the interrupted revert of {pending[:12]}")
+    return pending
+
+
+def unpushed_revert(repo: GitRepo, params: dict, head: str, upstream: str) -> str | None:
+    """``head`` when it is a revert of the requested commit made on top of the remote branch and not
+    pushed (an interrupted run of this module)."""
+    wanted = repo.resolve(params["commit"])
+    if wanted and repo.parents(head) == [upstream] and wanted in REVERTS.findall(repo.message(head)):
+        return head
+    return None
+
+
+def ensure_branch_is_remote(repo: GitRepo, params: dict, interrupted: str | None = None) -> tuple[str, str | None]:
+    """Fetch, then refuse unless the checkout is on the branch and it equals the remote branch, or is
+    one unpushed revert of the requested commit ahead of it; (the remote branch's commit, that revert)."""
     branch, remote = params["branch"], params["remote"]
     on = repo.current_branch()
     if on != branch:
         raise GitRefused(f"{repo.path} is on {on or 'a detached HEAD'}, not {branch}; nothing was changed. "
                          f"Check out {branch} first.")
-    dirty = repo.dirty_paths()
+    dirty = [] if interrupted else repo.dirty_paths()  # check mode: the interrupted revert's own changes
     if dirty:
         raise GitRefused(f"{repo.path} has uncommitted changes to tracked files ({', '.join(dirty[:10])}); "
                          "nothing was changed. Commit or discard them first.", dirty_files=dirty)
@@ -161,10 +212,12 @@ def ensure_branch_is_remote(repo: GitRepo, params: dict) -> str:
              action=f"fetch {branch} from {remote}")
     head, upstream = repo.resolve("HEAD"), repo.resolve(f"refs/remotes/{remote}/{branch}")
     relation = repo.relation(head, upstream)
+    if relation == "ahead" and (pending := unpushed_revert(repo, params, head, upstream)):
+        return upstream, pending
     if relation != "same":
         raise GitRefused(f"Local {branch} ({head[:12]}) {RELATION_HINTS[relation]} ({remote}/{branch} is "
                          f"{upstream[:12]}); nothing was changed.", relation=relation)
-    return head
+    return head, None
 
 
 def resolve_commit(repo: GitRepo, params: dict, head: str) -> dict:
@@ -216,11 +269,15 @@ def run(module) -> dict:
     params = dict(module.params)
     repo = GitRepo(module, params["repo_path"])
     repo.ensure_repository()
-    head = ensure_branch_is_remote(repo, params)
+    aborted = interrupted_revert(repo, params, module.check_mode)
+    head, unpushed = ensure_branch_is_remote(repo, params, aborted)
     found = resolve_commit(repo, params, head)
     params["commit_sha"] = found["commit"]
+    if unpushed:
+        return resume_push(module, repo, params, dict(found, head_before=head, aborted_interrupted_revert=aborted), unpushed)
     result = dict(found, changed=False, revert_commit=None, pushed=False, head_before=head, head_after=head,
-                  already_reverted_by=repo.is_reverted(found["commit"]))
+                  already_reverted_by=repo.is_reverted(found["commit"]), resumed=False,
+                  aborted_interrupted_revert=aborted)
     if result["already_reverted_by"] or module.check_mode:
         return dict(result, changed=not result["already_reverted_by"])
     result.update(changed=True, revert_commit=revert(repo, params, head))
@@ -229,6 +286,20 @@ def run(module) -> dict:
         push(repo, params, head, result["revert_commit"])
         result["pushed"] = True
     return result
+
+
+def resume_push(module, repo: GitRepo, params: dict, result: dict, unpushed: str) -> dict:
+    """Push the revert commit an interrupted run made (would, in check mode). Without push, that
+    commit is what a run leaves anyway: nothing to do."""
+    if not params["push"]:
+        return dict(result, changed=False, revert_commit=None, head_after=unpushed, already_reverted_by=unpushed,
+                    pushed=False, resumed=False)
+    result.update(changed=True, revert_commit=unpushed, head_after=unpushed, already_reverted_by=None,
+                  pushed=False, resumed=True)
+    if module.check_mode:
+        return result
+    push(repo, params, result["head_before"], unpushed)
+    return dict(result, pushed=True)
 
 
 def main():

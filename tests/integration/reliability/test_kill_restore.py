@@ -1,0 +1,76 @@
+"""kill -9 anywhere in playbooks/restore_db.yml: while it verifies the backup, while the safety
+backup is dumped, once the scratch database exists, while pg_restore loads it, after the swap, while
+the endpoints are checked. The database is always either the untouched original or the fully
+restored copy, never a mix; a scratch database left is one the next run drops; a re-run restores."""
+from __future__ import annotations
+
+import pytest
+
+from sandbox import postgres
+from tests.integration.reliability.kill_harness import (
+    KillChecks, both, program_running, run_and_kill, run_playbook, task_started, when)
+from tests.integration.sandbox_fixture import private_sandbox
+
+pytestmark = pytest.mark.kill
+
+ROWS = 20000  # pg_dump and pg_restore each run long enough to be caught in /proc
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    with private_sandbox(tmp_path_factory, "kill-restore", rows=ROWS) as sandbox:
+        yield sandbox
+
+
+def connection(box) -> dict:
+    return dict(login_host=box.env["PGHOST"], login_port=int(box.env["PGPORT"]), login_user=box.env["PGUSER"],
+                passfile=box.env["PGPASSFILE"])
+
+
+def scratch_has_a_table(checks) -> bool:
+    for name in checks.scratch_databases():
+        try:
+            if postgres.query(checks.url, "SELECT 1 FROM pg_class WHERE relname = 'appointments_appointment'",
+                              dbname=name):
+                return True
+        except Exception:  # noqa: BLE001 - the scratch database is being created or dropped
+            continue
+    return False
+
+
+def points(checks):
+    return [
+        task_started("Verify the backup and plan the restore"),
+        both(program_running("pg_dump"), when("the safety backup's partial archive exists",
+                                              lambda: bool(checks.partial_backups()))),
+        when("the scratch database exists", lambda: bool(checks.scratch_databases())),
+        both(program_running("pg_restore"), when("a table is loaded in the scratch database",
+                                                 lambda: scratch_has_a_table(checks)), attempts=3),
+        task_started("Record the restore"),
+        task_started("endpoint_check : "),
+    ]
+
+
+def test_restore_killed_anywhere_leaves_original_or_restored_and_rerun_restores(box, run_module):
+    checks = KillChecks(box, "restore_db.yml")
+    checks.backup_dir.mkdir(exist_ok=True)
+    backup = run_module("postgres_backup", dict(connection(box), database=checks.database,
+                                                backup_dir=str(checks.backup_dir)))
+    assert not backup.get("failed"), backup
+    backed_up = checks.digests()
+    postgres.query(checks.url, "DELETE FROM appointments_appointment WHERE id % 3 = 0")
+    original = checks.digests()
+    assert original != backed_up
+    args = ["-e", f"backup_file={backup['backup_path']}"]
+
+    for point in points(checks):
+        kill = run_and_kill(box.state, "restore_db.yml", args, point)
+        checks.after_kill(kill, original, backed_up)
+
+    rc, out = run_playbook(box.state, "restore_db.yml", args)
+    checks.figures.reruns += 1
+    assert rc == 0, out[-4000:]
+    checks.assert_rows(backed_up)
+    checks.assert_clean()
+    assert box.get("/health/")[0] == 200
+    checks.figures.record()
