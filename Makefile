@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup sandbox sandbox-down demo test test-under-load lint build bench traffic help
+.PHONY: setup sandbox sandbox-down demo test test-kill test-under-load lint build bench traffic help
 
 help:
 	@echo "make demo          bring the sandbox up and run the rollback story"
 	@echo "make test          the whole suite (unit, integration, drills, lint) with coverage"
+	@echo "make test-kill     the kill -9 tests (docs/reliability.md): SIGKILL at >= 5 points of every changing runbook"
 	@echo "make test-under-load   make test with two CPU-burning processes beside it"
 	@echo "make sandbox       start the local AWS stand-in (idempotent); make sandbox-down stops it"
 	@echo "make lint          ansible-lint (production profile) and the module sanity checks"
@@ -29,7 +30,7 @@ demo: setup
 	@bash tools/demo.sh
 
 test: setup
-	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) tests
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) -m "not kill" tests
 	$(MAKE) --no-print-directory lint
 	bash tools/molecule.sh
 
@@ -40,6 +41,11 @@ test-under-load: setup
 	for _ in 1 2; do yes > /dev/null & burners+=($$!); done; \
 	echo "test-under-load: CPU burners $${burners[*]} running"; \
 	$(MAKE) --no-print-directory test
+
+# The kill -9 tests (37 kills over the 7 changing runbooks, each with its own sandbox) take longer
+# than the rest of the suite together on 2 cores: their own target, not part of make test.
+test-kill: setup
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile -m kill tests/integration/reliability
 
 COVERAGE_MIN ?= 90
 # Most tests wait on deployments and servers, not the CPU: three workers fit two cores.
