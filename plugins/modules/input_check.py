@@ -20,7 +20,8 @@ options:
       - The values, by the name the person gave them (C(sha), C(backup_file)...). Each is a dict with
         C(value) and either C(kind) (one of C(git_sha), C(git_ref), C(git_remote), C(app_label), C(migration),
         C(service_name), C(service_names), C(duration), C(release), C(config_version), C(relative_path),
-        C(line), C(path), C(number), C(timestamp)) or C(choices) (a list).
+        C(line), C(path), C(number), C(timestamp)) or C(choices) (a list); a C(path) may also name
+        C(inside), a folder it must lie in (symlinks and C(..) resolved).
       - A value that is empty or null was not given and is not checked.
     type: dict
     required: true
@@ -47,7 +48,7 @@ checked:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import KINDS, InputRefused, check
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import KINDS, InputRefused, check, inside
 
 
 def checked_inputs(inputs: dict) -> list:
@@ -62,6 +63,8 @@ def checked_inputs(inputs: dict) -> list:
             value = str(value)
         choices = spec.get("choices")
         check(name, value, spec.get("kind", "line"), tuple(choices) if choices is not None else None)
+        if spec.get("inside"):
+            inside(name, value, spec["inside"])
         checked.append(name)
     return checked
 
