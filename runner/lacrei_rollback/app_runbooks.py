@@ -75,9 +75,12 @@ class AppRunbooks(ClientBase):
 
     def rollback_git(self, commit: str, mainline: int | None = None, app_repo_path: str | os.PathLike | None = None,
                      app_repo_remote: str | None = None, app_repo_branch: str | None = None,
-                     confirm: str | None = None, *, check: bool = False, limit: str | None = None,
-                     control: Control | None = None) -> RunResult:
+                     confirm: str | None = None, wait_for_deploy: bool | None = None, *, check: bool = False,
+                     limit: str | None = None, control: Control | None = None) -> RunResult:
         """Revert ``commit`` (HEAD or a SHA) in the application repository and push it; the pipeline deploys it.
+
+        ``wait_for_deploy`` (default: when the inventory names a pipeline) waits until the service runs
+        the revert commit's image and validates it.
 
         ``mainline`` picks the parent of a merge commit; the repository checkout, remote and branch
         default to the inventory's. ``audit`` holds commit, subject, head_before, revert_commit, pushed.
@@ -87,7 +90,8 @@ class AppRunbooks(ClientBase):
                      "app_repo_path": v.optional(v.existing_directory, "app_repo_path", app_repo_path),
                      "app_repo_remote": v.optional(v.git_remote, "app_repo_remote", app_repo_remote),
                      "app_repo_branch": v.optional(v.git_ref, "app_repo_branch", app_repo_branch),
-                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm),
+                     "wait_for_deploy": None if wait_for_deploy is None else bool(wait_for_deploy)}
         return self.run_playbook("rollback_git", extravars, check=check, limit=limit, control=control)
 
     def emergency(self, sha: str | None = None, webhook_url: str | None = None, confirm: str | None = None,

@@ -54,14 +54,14 @@ def test_no_service_matched_from_the_repository_root():
 
 GATED = textwrap.dedent("""\
     - name: A team's own playbook calling the production gate
-      hosts: svc
+      hosts: svc-api
       gather_facts: false
       roles:
         - role: lacrei.rollback.production_gate
           vars:
             production_gate_require_confirmation: true
-            production_gate_confirm: svc
-            production_gate_service_name: svc
+            production_gate_confirm: svc-api
+            production_gate_service_name: svc-api
     """)
 
 
@@ -71,7 +71,7 @@ def test_production_change_refused_without_the_audit_trail(tmp_path):
     (tmp_path / "gated.yml").write_text(GATED)
     config = tmp_path / "ansible.cfg"
     config.write_text(f"[defaults]\ncollections_path = {REPO / '.collections'}\n")
-    inventory = ["-i", "svc,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}"]
+    inventory = ["-i", "svc-api,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}"]
     rc, out = run([*inventory, "gated.yml"], cwd=tmp_path, ANSIBLE_CONFIG=str(config))
     assert rc != 0 and "Refused, nothing was changed: this run writes no audit line" in out, out
     rc, out = run([*inventory, "gated.yml", "--check"], cwd=tmp_path, ANSIBLE_CONFIG=str(config))

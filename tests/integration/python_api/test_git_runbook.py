@@ -8,7 +8,8 @@ from tests.unit.plugins.modules.git_fixtures import build_template, fresh_pair, 
 def test_revert_head_and_push(sandbox_client, tmp_path):
     remote, work = fresh_pair(build_template(tmp_path / "template"), tmp_path)
     head = git(work, "rev-parse", "HEAD")
-    result = sandbox_client.rollback_git("HEAD", app_repo_path=work)
+    # A checkout of its own, with no pipeline behind its remote: nothing to wait for.
+    result = sandbox_client.rollback_git("HEAD", app_repo_path=work, app_repo_remote="origin", wait_for_deploy=False)
     assert result.ok and result.changed
     audit = result.audit
     assert (audit["commit"], audit["head_before"], audit["pushed"]) == (head, head, True)
