@@ -22,6 +22,11 @@ description:
     Enabling it as well (C(callbacks_enabled = lacrei.rollback.audit)) writes no second line.
   - At each play start it sets the play variable C(lacrei_audit_trail_active), by which the
     production gate refuses a production change when no audit trail would be written.
+  - "A checkpoint line is written at once, not at the end: a task that records
+    C(data.lacrei_audit_checkpoint) with C(ansible.builtin.set_stats) (its own fields, C(audit_log_path)
+    and a C(checkpoint_id)) gets a line with C(result=in_progress) when it runs, so a run killed later
+    still leaves what it had decided in the trail (the event-driven responder's decision to act).
+    Written once per C(checkpoint_id), however many times the callback is loaded."
 version_added: "0.1.0"
 requirements:
   - a playbook of the collection, or enabled in ansible.cfg (C(callbacks_enabled = lacrei.rollback.audit))
@@ -38,6 +43,8 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 
 STATS_KEY = "lacrei_audit"
+CHECKPOINT_KEY = "lacrei_audit_checkpoint"
+CHECKPOINT_LOOKBACK = 65536
 ACTIVE_VAR = "lacrei_audit_trail_active"
 WRITTEN_MARK = "_lacrei_audit_written"
 REFUSING_PHASES = frozenset({"gate", "preflight"})
@@ -105,6 +112,10 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result):
         self._account(result)
+        stats = result._result.get("ansible_stats") if isinstance(result._result, dict) else None
+        checkpoint = (stats or {}).get("data", {}).get(CHECKPOINT_KEY) if isinstance(stats, dict) else None
+        if isinstance(checkpoint, dict) and checkpoint.get("audit_log_path") and checkpoint.get("checkpoint_id"):
+            self.checkpoint(result._host.get_name(), checkpoint)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._account(result)
@@ -158,6 +169,20 @@ class CallbackModule(CallbackBase):
             record.update(failed_task=failure["task"], message=failure["message"])
         return scrub(record)
 
+    def checkpoint(self, host: str, data: dict) -> None:
+        """A line now, with result in_progress (the final line still comes at the end)."""
+        path = data["audit_log_path"]
+        if _already_written(path, data["checkpoint_id"]):
+            return
+        record = {key: value for key, value in data.items() if key not in ("audit_log_path", "aws_caller_arn")}
+        record.update(who={"os_user": _os_user()}, when=self.started_at, at=iso_now(), host=host,
+                      playbook=self.playbook, check_mode=bool(context.CLIARGS.get("check", False)),
+                      result="in_progress")
+        try:
+            self.append(path, scrub(record))
+        except OSError as exc:
+            self._display.warning(f"audit: cannot write {path}: {exc}")
+
     @staticmethod
     def append(path: str, record: dict) -> None:
         path = os.path.expanduser(path)
@@ -170,6 +195,18 @@ class CallbackModule(CallbackBase):
             os.write(fd, line.encode("utf-8"))
         finally:
             os.close(fd)
+
+
+def _already_written(path: str, checkpoint_id: str) -> bool:
+    """Whether the trail's recent lines hold this checkpoint (the callback may be loaded twice)."""
+    try:
+        with open(os.path.expanduser(path), "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - CHECKPOINT_LOOKBACK))
+            tail = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return json.dumps({"checkpoint_id": checkpoint_id})[1:-1] in tail
 
 
 def _os_user() -> str:

@@ -168,3 +168,25 @@ def test_loaded_twice_one_line_and_the_play_knows(tmp_path):
     for plugin in instances:
         plugin.v2_playbook_on_stats(stats)
     assert len(lines(log)) == 1
+
+
+def test_a_checkpoint_is_written_at_once_and_once(tmp_path):
+    log = tmp_path / "audit.jsonl"
+    first, second = audit.CallbackModule(), audit.CallbackModule()  # loaded twice, as in the playbooks
+    task = Task("decide", ["decide"])
+    data = {"lacrei_audit_checkpoint": {"runbook": "auto_rollback", "decision": "acting", "checkpoint_id": "run-1:act",
+                                        "audit_log_path": str(log), "notify_token": "s3cret"}}
+    for plugin in (first, second):
+        plugin.v2_playbook_on_task_start(task, False)
+        plugin.v2_runner_on_ok(Result(task, "api", ansible_stats={"data": data, "per_host": True}))
+    [line] = lines(log)
+    assert line["result"] == "in_progress" and line["decision"] == "acting" and line["host"] == "api"
+    assert line["checkpoint_id"] == "run-1:act" and "notify_token" not in line and "audit_log_path" not in line
+
+
+def test_results_without_a_checkpoint_write_nothing_at_once(callback, tmp_path):
+    run_task(callback, "api", "deploy", ["deploy"], 1.0)
+    task = Task("stats", ["audit"])
+    callback.v2_runner_on_ok(Result(task, "api", ansible_stats={"data": {"lacrei_audit": {
+        "audit_log_path": str(tmp_path / "a.jsonl")}}}))
+    assert not (tmp_path / "a.jsonl").exists()
