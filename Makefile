@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup sandbox sandbox-down demo test test-kill test-under-load lint build bench traffic help
+.PHONY: setup sandbox sandbox-down responder demo test test-kill test-under-load lint build bench traffic help
 
 help:
 	@echo "make demo          bring the sandbox up and run the rollback story"
@@ -14,6 +14,7 @@ help:
 	@echo "make test-kill     the kill -9 tests (docs/reliability.md): SIGKILL at >= 5 points of every changing runbook"
 	@echo "make test-under-load   make test with two CPU-burning processes beside it"
 	@echo "make sandbox       start the local AWS stand-in (idempotent); make sandbox-down stops it"
+	@echo "make responder     the event-driven responder on the sandbox (alarm -> automatic rollback); Ctrl-C stops it"
 	@echo "make lint          ansible-lint (production profile) and the module sanity checks"
 	@echo "make bench         side-by-side measurements"
 
@@ -25,6 +26,9 @@ sandbox: setup
 
 sandbox-down:
 	@if [ -x $(PY) ]; then $(PY) -m sandbox down; else python3 -m sandbox down; fi
+
+responder: sandbox
+	@$(PY) -m sandbox responder
 
 demo: setup
 	@bash tools/demo.sh

@@ -183,6 +183,12 @@ def traffic(args: argparse.Namespace) -> int:
                               "--seconds", str(args.seconds)])
 
 
+def responder(args: argparse.Namespace) -> int:
+    from sandbox import responder as sandbox_responder
+
+    return sandbox_responder.main(args)
+
+
 def show_env(_args: argparse.Namespace) -> int:
     sys.stdout.write((procs.state_dir() / "env").read_text())
     return 0
@@ -210,5 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     traffic_parser.add_argument("--rate", type=float, default=2.0, help="requests per second")
     traffic_parser.add_argument("--seconds", type=float, default=30.0, help="how long (it stops by itself)")
     traffic_parser.set_defaults(func=traffic)
+    responder_parser = commands.add_parser(
+        "responder", help="the event-driven responder (ansible-rulebook, rulebooks/auto_rollback.yml) on the sandbox")
+    responder_parser.add_argument("--background", action="store_true", help="return once it listens")
+    responder_parser.add_argument("--stop", action="store_true", help="stop it and every process it started")
+    responder_parser.add_argument("--cooldown", type=int, default=900,
+                                  help="seconds after an automatic rollback during which alarms are left to a person")
+    responder_parser.set_defaults(func=responder)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -75,4 +75,9 @@ echo "setup: installing into $VENV (Python $(version_of "$VENV/bin/python"))"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
 "$VENV/bin/python" -c 'import ansible, ansible_runner, boto3, psycopg2, moto, django, lacrei_rollback' \
   || { echo "setup: the install did not complete; see the pip output above" >&2; exit 1; }
+# The responder (ansible-rulebook) needs Java 17: say so now rather than at `make responder`.
+java17=$(ls -d /usr/lib/jvm/*17*/bin/java 2>/dev/null | head -n1 || true)
+if ! JAVA_HOME="${JAVA_HOME:-${java17%/bin/java}}" "$VENV/bin/ansible-rulebook" --version >/dev/null 2>&1; then
+  echo "setup: WARNING: ansible-rulebook does not start (it needs a Java 17 runtime: install openjdk-17-jre-headless or set JAVA_HOME); everything but the responder works" >&2
+fi
 echo "$want" > "$STAMP"
