@@ -222,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     responder_parser.add_argument("--stop", action="store_true", help="stop it and every process it started")
     responder_parser.add_argument("--cooldown", type=int, default=900,
                                   help="seconds after an automatic rollback during which alarms are left to a person")
+    responder_parser.add_argument("--inventory", default="inventories/sandbox",
+                                  help="the inventory its playbook runs use (default inventories/sandbox)")
     responder_parser.set_defaults(func=responder)
     args = parser.parse_args(argv)
     return args.func(args)

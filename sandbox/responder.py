@@ -83,8 +83,8 @@ def process_env(state: Path, values: dict, cooldown: int) -> dict:
     return env
 
 
-def argv() -> list[str]:
-    return [rulebook_command(), "--rulebook", RULEBOOK, "--inventory", INVENTORY,
+def argv(inventory: str = INVENTORY) -> list[str]:
+    return [rulebook_command(), "--rulebook", RULEBOOK, "--inventory", inventory,
             "--env-vars", ",".join(RULEBOOK_VARIABLES)]
 
 
@@ -92,7 +92,8 @@ def running(state: Path) -> int | None:
     return procs.read_pid(NAME, state)
 
 
-def start(state: Path | None = None, cooldown: int = DEFAULT_COOLDOWN, timeout: float = LISTEN_TIMEOUT) -> dict:
+def start(state: Path | None = None, cooldown: int = DEFAULT_COOLDOWN, timeout: float = LISTEN_TIMEOUT,
+          inventory: str = INVENTORY) -> dict:
     """Start the responder in the background (or reuse the running one); returns its URL and pid."""
     state = state or procs.state_dir()
     values = configure(state)
@@ -100,7 +101,7 @@ def start(state: Path | None = None, cooldown: int = DEFAULT_COOLDOWN, timeout: 
     port = urlsplit(url).port
     pid = running(state)
     if pid is None:
-        pid = procs.spawn(NAME, argv(), env=process_env(state, values, cooldown), cwd=procs.REPO_ROOT, state=state)
+        pid = procs.spawn(NAME, argv(inventory), env=process_env(state, values, cooldown), cwd=procs.REPO_ROOT, state=state)
     procs.wait_for_port(port, timeout=timeout, pid=pid)
     return {"url": url, "pid": pid, "log": str(procs.log_dir(state) / f"{NAME}.log")}
 
@@ -172,7 +173,7 @@ def main(args) -> int:
         print("sandbox responder: " + ("stopped" if stop(state) else "was not running"))
         return 0
     try:
-        started = start(state, args.cooldown)
+        started = start(state, args.cooldown, inventory=args.inventory)
     except (RuntimeError, TimeoutError) as exc:
         print(f"sandbox responder: {exc}; its log: {procs.log_dir(state) / (NAME + '.log')}", file=sys.stderr)
         stop(state)

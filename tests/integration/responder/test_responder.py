@@ -1,0 +1,190 @@
+"""The event-driven responder end to end, against a private live sandbox: ansible-rulebook with
+rulebooks/auto_rollback.yml started in the background (`python -m sandbox responder --background`),
+fed SNS-format alarm notifications over HTTP with the sandbox's bearer token.
+
+- v1.3.0 deployed, its alarm in ALARM, a notification posted: the responder rolls back to v1.2.0 with
+  no command typed; a second notification within the cooldown does nothing but say so;
+- killed (SIGKILL of its whole process tree) after deciding to act: the audit trail holds the decision
+  (result in_progress) and no end, the lease names the killed run;
+- the guard (playbooks/auto_rollback.yml) leaves a cleared alarm, an unknown service and production
+  without the inventory's opt-in alone, each decision an audit line.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from sandbox import envfile, procs
+from sandbox import responder as sandbox_responder
+from tests.integration.responder import sns
+from tests.integration.sandbox_fixture import REPO, private_sandbox, process_env
+
+pytestmark = pytest.mark.slow
+
+# The emergency procedure's windows, short (as tests/integration/emergency does).
+SHORT_WINDOWS = {"emergency_identify_window": "2m", "emergency_identify_period": "5s",
+                 "emergency_monitor_window": "5s", "emergency_monitor_interval": "5s",
+                 "emergency_monitor_metrics_delay": "2s", "emergency_monitor_breach_intervals": 1,
+                 "emergency_validate_delay": 1}
+ACT_TIMEOUT = 1200  # the whole emergency procedure, on a busy 2-core machine
+DECIDE_TIMEOUT = 300
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with private_sandbox(tmp_path_factory, "responder", rows=200) as sandbox:
+        folder = sandbox.write_inventory(sandbox.state / "inventory", {})
+        (folder / "group_vars" / "app_services.yml").write_text(yaml.safe_dump(SHORT_WINDOWS))
+        sandbox.inventory = folder
+        sandbox.service_name = sandbox.env["APPRUNNER_SERVICE_NAME"]
+        sandbox.cloudwatch = sandbox.client("cloudwatch", "AWS_ENDPOINT_URL_CLOUDWATCH")
+        sandbox.ssm = sandbox.client("ssm", "AWS_ENDPOINT_URL_SSM")
+        try:
+            yield sandbox
+        finally:
+            responder(sandbox, "--stop")
+
+
+def responder(sandbox, *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "sandbox", "responder", *args], cwd=REPO,
+                          env=process_env(sandbox.state), capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    sandbox.env = envfile.read(sandbox.state / "env")
+    return done
+
+
+def start_responder(sandbox, cooldown: int) -> None:
+    responder(sandbox, "--background", "--inventory", str(sandbox.inventory), "--cooldown", str(cooldown))
+
+
+def set_alarm(sandbox, state: str) -> str:
+    name = sns.alarm_name(sandbox.service_name)
+    sandbox.cloudwatch.put_metric_alarm(
+        AlarmName=name, AlarmDescription=json.dumps({"service": sandbox.service_name, "service_arn": sandbox.arn,
+                                                     "managed_by": "lacrei.rollback"}),
+        Namespace="AWS/AppRunner", MetricName="5xxStatusResponses", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    sandbox.cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="test")
+    return name
+
+
+def notify(sandbox, token: str | None = "from-env") -> int:
+    token = sandbox.env["SANDBOX_RESPONDER_TOKEN"] if token == "from-env" else token
+    return sns.post(sandbox.env["SANDBOX_RESPONDER_URL"], sns.notification(sandbox.service_name,
+                                                                           service_arn=sandbox.arn), token)
+
+
+def wait_for_line(sandbox, seen: int, predicate, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in sandbox.audit()[seen:]:
+            if line.get("runbook") == "auto_rollback" and predicate(line):
+                return line
+        time.sleep(1)
+    log = (sandbox.state / "logs" / "responder.log")
+    tail = log.read_text()[-4000:] if log.exists() else "(no responder log)"
+    raise AssertionError(f"no matching audit line within {timeout:.0f}s; responder log tail:\n{tail}")
+
+
+def guard(sandbox, *args: str):
+    return sandbox.playbook("auto_rollback.yml", "-e", f"alarm_name={sns.alarm_name(sandbox.service_name)}", *args,
+                            inventory=sandbox.inventory)
+
+
+def test_a_notification_without_the_token_is_refused(sandbox):
+    start_responder(sandbox, cooldown=0)
+    seen = len(sandbox.audit())
+    assert notify(sandbox, token="wrong") == 401 and notify(sandbox, token=None) == 401
+    assert len(sandbox.audit()) == seen
+
+
+def test_killed_after_deciding_to_act_the_audit_trail_says_so(sandbox):
+    assert sandbox.pipeline_deploy("v1.3.0") == "SUCCEEDED"
+    set_alarm(sandbox, "ALARM")
+    start_responder(sandbox, cooldown=0)
+    seen = len(sandbox.audit())
+    assert notify(sandbox) == 200
+    acting = wait_for_line(sandbox, seen, lambda line: line.get("decision") == "acting", DECIDE_TIMEOUT)
+
+    pid = procs.read_pid("responder", sandbox.state)
+    tree = [pid, *sandbox_responder.descendants(pid)]
+    assert any("ansible-playbook" in open(f"/proc/{p}/cmdline").read() for p in tree if procs.pid_alive(p))
+    for each in tree:  # kill -9, the whole tree at once
+        try:
+            os.kill(each, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 30
+    while any(procs.pid_alive(each) for each in tree):
+        assert time.monotonic() < deadline, "processes of the killed responder still alive"
+        time.sleep(0.2)
+    responder(sandbox, "--stop")
+
+    assert acting["result"] == "in_progress" and acting["service"] == sandbox.service_name
+    assert acting["alarm"]["name"] == sns.alarm_name(sandbox.service_name) and acting["run_id"]
+    ended = [line for line in sandbox.audit() if line.get("run_id") == acting["run_id"] and line is not acting
+             and line.get("result") != "in_progress"]
+    assert ended == []  # a person reads: decided to act at <at>, never finished
+    lease = json.loads(sandbox.ssm.get_parameter(Name=f"/lacrei-rollback/leases/{sandbox.service_name}")
+                       ["Parameter"]["Value"])
+    assert lease["run_id"] == acting["run_id"] and lease["runbook"] in ("auto_rollback", "emergency")
+    sandbox.settle()
+
+
+def test_an_alarm_rolls_v130_back_once_with_no_command_typed(sandbox):
+    if "v1.3.0" not in sandbox.running():
+        assert sandbox.pipeline_deploy("v1.3.0") == "SUCCEEDED"
+    assert sandbox.running() == sandbox.image("v1.3.0")
+    set_alarm(sandbox, "ALARM")
+    start_responder(sandbox, cooldown=0)
+    seen = len(sandbox.audit())
+    assert notify(sandbox) == 200
+    acted = wait_for_line(sandbox, seen, lambda line: line.get("decision") == "acted", ACT_TIMEOUT)
+    assert acted["result"] == "ok", acted
+    assert acted["from_version"] == "v1.3.0" and acted["to_version"] == "v1.2.0"
+    assert sandbox.running() == sandbox.image("v1.2.0")
+    assert acted["incident_report"] and os.path.exists(acted["incident_report"])
+    operations = len(sandbox.operations())
+
+    # A second alarm within the cooldown: nothing done, the team told, an audit line.
+    responder(sandbox, "--stop")
+    start_responder(sandbox, cooldown=900)
+    seen = len(sandbox.audit())
+    assert notify(sandbox) == 200
+    skipped = wait_for_line(sandbox, seen, lambda line: line.get("decision", "").startswith("skipped"), DECIDE_TIMEOUT)
+    responder(sandbox, "--stop")
+    assert skipped["decision"] == "skipped_cooldown" and skipped["result"] == "ok"
+    assert "within the cooldown of 900 s" in skipped["decision_reason"]
+    assert skipped["notifications"][0]["sent"] is True
+    assert len(sandbox.operations()) == operations and sandbox.running() == sandbox.image("v1.2.0")
+
+
+def test_the_guard_leaves_cleared_unknown_and_not_opted_in_alarms_to_a_person(sandbox):
+    set_alarm(sandbox, "OK")
+    operations = len(sandbox.operations())
+    seen = len(sandbox.audit())
+
+    cleared = guard(sandbox, "-e", "alarm_state=ALARM", "-e", "auto_rollback_cooldown=0")
+    assert cleared.rc == 0, cleared.out
+    prod = guard(sandbox, "-e", "lacrei_environment=prod")
+    assert prod.rc == 0, prod.out
+    unknown = sandbox.playbook("auto_rollback.yml", "-e", "alarm_name=lacrei-rollback-nobody-error-rate",
+                               inventory=sandbox.inventory)
+    assert unknown.rc == 0, unknown.out
+    bad = guard(sandbox, "-e", "alarm_state=FIRING")
+    assert bad.rc != 0 and "Refused, nothing was read or changed" in bad.out
+
+    lines = [line for line in sandbox.audit()[seen:] if line.get("runbook") == "auto_rollback"]
+    assert [line["decision"] for line in lines] == ["skipped_cleared", "skipped_not_opted_in",
+                                                     "skipped_unknown_service"]
+    assert "is OK now" in lines[0]["decision_reason"]
+    assert "auto_rollback: true" in lines[1]["decision_reason"] and lines[1]["notifications"][0]["sent"] is True
+    assert lines[2]["service"] == "nobody"
+    assert len(sandbox.operations()) == operations
