@@ -9,7 +9,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import app_rollback, backup, drill, fleet, machine, python_api, restore
+from bench import app_rollback, auto_rollback, backup, drill, fleet, machine, python_api, restore
 from bench.config import Config
 from bench.pg import DATABASE, settle
 from bench.session import Session
@@ -53,6 +53,8 @@ def benchmarks(config: Config, session: Session, run: Run, work: Path) -> None:
     simple = [("app_rollback", f"app rollback: {runs} A/B pairs", lambda: app_rollback.run(session, runs)),
               ("python_api", f"Python API: {runs} A/B pairs", lambda: python_api.run(session, runs)),
               ("drill", f"drill: {config.drill_runs} runs", lambda: drill.run(session, config.drill_runs)),
+              ("auto_rollback", f"automatic rollback beside the manual drill: {config.auto_runs} runs each",
+               lambda: auto_rollback.run(session, config.auto_runs)),
               ("fleet", f"fleet: {slow} A/B pairs", lambda: fleet.run(session, slow, work))]
     for name, what, call in simple:
         if config.wants(name) and (out := run.step(name, what, call)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-BENCHMARKS = ("app_rollback", "python_api", "drill", "fleet", "restore_small", "backup", "restore")
+BENCHMARKS = ("app_rollback", "python_api", "drill", "auto_rollback", "fleet", "restore_small", "backup", "restore")
 
 
 def _int(name: str, default: int) -> int:
@@ -22,6 +22,8 @@ class Config:
     runs: int = field(default_factory=lambda: _int("BENCH_RUNS", 5))
     slow_runs: int = field(default_factory=lambda: _int("BENCH_SLOW_RUNS", 3))
     drill_runs: int = field(default_factory=lambda: _int("BENCH_DRILL_RUNS", 2))
+    # The automatic path (the responder) and the manual drill beside it: one run each by default.
+    auto_runs: int = field(default_factory=lambda: _int("BENCH_AUTO_RUNS", 1))
     only: tuple = field(default_factory=lambda: tuple(
         name for name in os.environ.get("BENCH_ONLY", ",".join(BENCHMARKS)).split(",") if name))
 

@@ -224,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
                                   help="seconds after an automatic rollback during which alarms are left to a person")
     responder_parser.add_argument("--inventory", default="inventories/sandbox",
                                   help="the inventory its playbook runs use (default inventories/sandbox)")
+    responder_parser.add_argument("--notify", metavar="ALARM_NAME",
+                                  help="deliver an SNS alarm notification to the running responder (as the alarm "
+                                       "evaluator does) and exit")
+    responder_parser.add_argument("--state", default="ALARM", help="the state --notify announces (default ALARM)")
     responder_parser.set_defaults(func=responder)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -12,12 +12,17 @@ alarm evaluator sends (created here when the env file has none).
 from __future__ import annotations
 
 import glob
+import json
 import os
 import secrets
 import shutil
 import signal
 import sys
 import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -167,8 +172,48 @@ def follow(log: str, pid: int) -> None:
                 time.sleep(0.2)
 
 
+def notification(alarm_name: str, service: str, service_arn: str, state: str = "ALARM",
+                 region: str = "us-east-1", account: str = "123456789012") -> dict:
+    """An SNS HTTP Notification of a CloudWatch alarm state change, as SNS delivers it (unsigned: the
+    sandbox authenticates with its bearer token)."""
+    now = datetime.now(timezone.utc)
+    message = {"AlarmName": alarm_name, "AWSAccountId": account, "NewStateValue": state,
+               "OldStateValue": "OK" if state == "ALARM" else "ALARM",
+               "AlarmDescription": json.dumps({"service": service, "service_arn": service_arn,
+                                               "managed_by": "lacrei.rollback"}),
+               "NewStateReason": "sandbox: delivered by `python -m sandbox responder --notify`",
+               "StateChangeTime": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000",
+               "Region": region}
+    topic = f"arn:aws:sns:{region}:{account}:lacrei-rollback-{service}-alarms"
+    return {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic,
+            "Subject": f'{state}: "{alarm_name}" in {region}'[:100], "Message": json.dumps(message),
+            "Timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+            "SignatureVersion": "1", "Signature": "", "SigningCertURL": "", "UnsubscribeURL": ""}
+
+
+def deliver(alarm_name: str, state: str = "ALARM", state_dir: Path | None = None) -> int:
+    """POST an alarm notification to the sandbox's responder with its token; the HTTP status."""
+    values = envfile.read((state_dir or procs.state_dir()) / "env")
+    arn = values["APPRUNNER_SERVICE_ARN"]
+    body = notification(alarm_name, arn.split("service/")[1].split("/")[0], arn, state, values.get("AWS_REGION", "us-east-1"))
+    request = urllib.request.Request(
+        values["SANDBOX_RESPONDER_URL"], data=json.dumps(body).encode(), method="POST",
+        headers={"x-amz-sns-message-type": "Notification", "x-amz-sns-message-id": body["MessageId"],
+                 "x-amz-sns-topic-arn": body["TopicArn"], "Content-Type": "text/plain; charset=UTF-8",
+                 "Authorization": f"Bearer {values['SANDBOX_RESPONDER_TOKEN']}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+            return answer.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 def main(args) -> int:
     state = procs.state_dir()
+    if args.notify:
+        status = deliver(args.notify, args.state)
+        print(f"sandbox responder: {args.state} notification of {args.notify} -> HTTP {status}")
+        return 0 if status == 200 else 1
     if args.stop:
         print("sandbox responder: " + ("stopped" if stop(state) else "was not running"))
         return 0
