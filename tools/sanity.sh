@@ -21,6 +21,7 @@ mkdir -p "$dest"
 cp -r galaxy.yml meta plugins "$dest"/
 [ -d roles ] && cp -r roles "$dest"/
 [ -d playbooks ] && cp -r playbooks "$dest"/
+[ -d extensions ] && cp -r extensions "$dest"/
 find "$dest" -name __pycache__ -prune -exec rm -rf {} +
 (cd "$dest" && git init -q . && git add -A \
   && "$OLDPWD/.venv/bin/ansible-test" sanity --python "$pyver" --local \
