@@ -17,8 +17,8 @@ task failed            ``failedTasks`` and the circuit breaker's ``failureCount`
                          ``ROLLBACK_IN_PROGRESS`` -> ``ROLLBACK_SUCCESSFUL`` (a new
                          ``PRIMARY`` deployment of the source revision, ``COMPLETED``);
                          without: ``STOPPED`` (the previous tasks keep serving)
-                       - else another task is launched (after 1, 2, 4 ... 30 s): without a
-                         circuit breaker a bad deployment stays ``IN_PROGRESS``, as in ECS
+                       - else another task is launched (after 1, 2, 4 ... 30 s, starting
+                         from the deploy seconds when shorter): without a circuit breaker a bad deployment stays ``IN_PROGRESS``, as in ECS
 CANARY strategy        (Express Mode) a healthy canary bakes for the deploy seconds
                        (``lifecycleStage`` ``BAKE_TIME``) before the full shift; a canary
                        that fails (health check, or the ``fail_canary`` fault: its alarm)
@@ -52,7 +52,7 @@ from .view import essential_container, runtime_view
 
 LOG = logging.getLogger(__name__)
 POLL_SECONDS = 0.05
-IN_FLIGHT = ("PENDING", "IN_PROGRESS", "ROLLBACK_REQUESTED", "STOP_REQUESTED")
+IN_FLIGHT = ("PENDING", "IN_PROGRESS", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "STOP_REQUESTED")
 MAX_RETRY_SECONDS = 30.0
 
 
@@ -154,7 +154,7 @@ class Lifecycle:
             verdict = self._judge(arn, sd_arn, generation, result, canary)
             if verdict != "retry":
                 break
-            self._wait(min(MAX_RETRY_SECONDS, 2.0 ** (self._failures(arn, sd_arn) - 1)), arn, sd_arn, generation)
+            self._wait(self._retry_delay(arn, sd_arn), arn, sd_arn, generation)
         stop = self._stop_of(arn, sd_arn, generation)
         if stop == "ROLLBACK" or self._wants_rollback(arn, sd_arn, generation):
             self._roll_back(arn, sd_arn, generation, source)
@@ -426,11 +426,13 @@ class Lifecycle:
             found = self._current(arn, sd_arn, generation)
             return "GONE" if found is None else found[1].get("_stop")
 
-    def _failures(self, arn: str, sd_arn: str) -> int:
+    def _retry_delay(self, arn: str, sd_arn: str) -> float:
+        """Before the next task: 1 s (the deploy seconds when shorter), doubling per failure, at most 30 s."""
         with self.store.lock:
             record = self.store.services.get(arn) or {"deployments": []}
             deployment = next((d for d in record["deployments"] if d["serviceDeploymentArn"] == sd_arn), None)
-            return deployment["deploymentCircuitBreaker"]["failureCount"] if deployment else 1
+            failures = deployment["deploymentCircuitBreaker"]["failureCount"] if deployment else 1
+        return min(MAX_RETRY_SECONDS, min(1.0, self.faults.deploy_seconds) * 2.0 ** max(0, failures - 1))
 
     def _hold(self, started: float, arn, sd_arn, generation) -> None:
         """At least ``deploy_seconds`` (read as it waits) since ``started``, unless stopped."""
