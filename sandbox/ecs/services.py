@@ -72,8 +72,8 @@ class ServiceOps(Lookups):
         if params.get("taskDefinition"):
             task_definition = self.task_definition(params["taskDefinition"])
             target = task_definition["taskDefinitionArn"]
-            record["health_check_path"] = record["express"] and record["health_check_path"] \
-                or health_check_path(task_definition)
+            if not record["express"]:  # Express Mode keeps its healthCheckPath
+                record["health_check_path"] = health_check_path(task_definition)
         if "deploymentConfiguration" in params:
             service["deploymentConfiguration"] = _with_defaults(
                 {**service["deploymentConfiguration"], **params["deploymentConfiguration"]})
