@@ -24,6 +24,10 @@ proxy to ``/aws/apprunner/<ServiceName>/<ServiceId>/application``, one stream pe
 (``instance/app-<service-id>-<sha7>-<n>``); deployment events go to
 ``/aws/apprunner/<ServiceName>/<ServiceId>/service`` (stream ``events``), worded as in
 ``events.py``.
+
+An ECS service's proxy (started with ``--telemetry``, from ``sandbox.ecs.view``) publishes
+instead what ECS and its load balancer report (``EcsMetricsPublisher``) and ships the app's
+output to the container's ``awslogs`` group, streams ``<prefix>/<container>/<instance>``.
 """
 from __future__ import annotations
 
