@@ -4,7 +4,8 @@ from __future__ import annotations
 from sandbox.awsjson.pagination import Paging
 
 from . import ids
-from .errors import cluster_not_found, deployment_not_found, invalid_parameter, service_not_found
+from .errors import (cluster_not_found, deployment_not_found, invalid_parameter, service_not_active,
+                     service_not_found)
 from .state import Store
 
 PAGING = Paging(token="nextToken", limit="maxResults", invalid=invalid_parameter)
@@ -49,8 +50,10 @@ class Lookups:
         name = service.rsplit("/", 1)[-1]
         record = self.store.services.get(ids.service_arn(self.region, self.account,
                                                          cluster_arn.rsplit("/", 1)[-1], name))
-        if record is None or (active and record["service"]["status"] != "ACTIVE"):
+        if record is None:
             raise service_not_found(service)
+        if active and record["service"]["status"] != "ACTIVE":
+            raise service_not_active(service)
         return record
 
     def deployment(self, arn: str) -> tuple[dict, dict]:

@@ -51,6 +51,11 @@ def test_errors_are_ecs_modelled_exceptions(ecs, ecs_emulator):
         ecs.register_task_definition(family="api", containerDefinitions=[{"name": "web"}, {"name": "web"}])
     with pytest.raises(ecs.exceptions.InvalidParameterException, match="task definition"):
         ecs.describe_task_definition(taskDefinition="nothing:3")
+    ecs.register_task_definition(family="gone", containerDefinitions=[{"name": "web", "image": "img"}])
+    ecs.create_service(cluster="sandbox", serviceName="gone", taskDefinition="gone", desiredCount=0)
+    ecs.delete_service(cluster="sandbox", service="gone")
+    with pytest.raises(ecs.exceptions.ServiceNotActiveException):
+        ecs.update_service(cluster="sandbox", service="gone", desiredCount=1)
     missing = ecs.describe_services(cluster="sandbox", services=["ghost"])
     assert missing["services"] == [] and missing["failures"][0]["reason"] == "MISSING"
     assert ecs_emulator.raw(TARGET + "LaunchRockets", {}) == (
