@@ -113,8 +113,11 @@ class ExpressOps(Lookups):
         return config
 
     def _latest_config(self, record: dict) -> dict:
-        latest = record["deployments"][-1]["targetServiceRevision"]["arn"]
-        config = dict(record["express"]["configurations"][latest])
+        """What an update starts from: the configuration that serves (not one rolled back)."""
+        configurations = record["express"]["configurations"]
+        serving = record.get("serving")
+        latest = serving if serving in configurations else record["deployments"][-1]["targetServiceRevision"]["arn"]
+        config = dict(configurations[latest])
         for name in ("serviceRevisionArn", "taskDefinitionArn", "createdAt", "ingressPaths"):
             config.pop(name, None)
         return config

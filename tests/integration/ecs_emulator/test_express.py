@@ -55,6 +55,9 @@ def test_a_failed_canary_is_rolled_back(ecs_emulator, ecs, image):
     assert deployment["status"] == "ROLLBACK_SUCCESSFUL"
     assert deployment["rollback"]["reason"].startswith("Canary failed")
     assert active_images(ecs, arn) == [first]
+    # an update after a rollback starts from what serves, not from the rolled-back image
+    target = ecs.update_express_gateway_service(serviceArn=arn, healthCheckPath="/ready/")["service"]["targetConfiguration"]
+    assert (target["primaryContainer"]["image"], target["healthCheckPath"]) == (first, "/ready/")
 
 
 def test_a_canary_failing_its_health_check_is_rolled_back(ecs, image):
