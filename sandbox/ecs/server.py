@@ -36,11 +36,11 @@ class Emulator:
     def aws_call(self, target: str, body: bytes) -> dict:
         return front.aws_call(self.protocol, self.faults, self.api.call, target, body)
 
-    def control(self, method: str, path: str, _body: dict) -> dict:
+    def control(self, method: str, path: str, body: dict) -> dict:
         route = {("GET", "/_emulator/health"): lambda: {"status": "ok"},
                  ("GET", "/_emulator/state"): self.state,
                  ("GET", "/_emulator/urls"): self.urls,
-                 ("POST", "/_emulator/faults"): lambda: self.faults.configure(_body),
+                 ("POST", "/_emulator/faults"): lambda: self.faults.configure(body),
                  ("POST", "/_emulator/reset"): self.reset}.get((method, path.rstrip("/")))
         if route is None:
             raise ApiError("NotFound", f"No emulator endpoint {method} {path}", 404)
