@@ -17,7 +17,7 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "sandbox",
 }
 # Every endpoint variable boto3 and the AWS CLI read, pointed at moto, except App Runner.
-MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM")
+MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM", "SNS")
 
 
 def running(name: str, port: int | None, state: Path) -> bool:
@@ -93,6 +93,18 @@ def start_webhook(state: Path, port: int | None) -> int:
     env = {**os.environ, "PYTHONPATH": str(procs.REPO_ROOT)}
     return _reuse_or_spawn("webhook", port, lambda p: [sys.executable, "-m", "sandbox.webhook", "--port", str(p),
                                                         "--dir", str(folder)], env, state)
+
+
+def start_alarms(state: Path, moto_url: str, token: str, restart: bool) -> int:
+    """The alarm evaluator (``sandbox.alarms``) over moto; restarted when moto was (or when asked),
+    so it never keeps judging against a moto that is gone. Its token reaches it by the environment."""
+    pid = procs.read_pid("alarms", state)
+    if pid is not None and not restart:
+        return pid
+    procs.stop("alarms", state)
+    env = {**os.environ, **CREDENTIALS, **moto_endpoints(moto_url), "PYTHONPATH": str(procs.REPO_ROOT),
+           "SANDBOX_RESPONDER_TOKEN": token}
+    return procs.spawn("alarms", [sys.executable, "-m", "sandbox.alarms"], env=env, cwd=procs.REPO_ROOT, state=state)
 
 
 def moto_endpoints(moto_url: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ import argparse
 import importlib.util
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from urllib.parse import urlparse
@@ -83,7 +84,8 @@ def up(args: argparse.Namespace) -> int:
     database_url = server.for_app().dsn(seed.DATABASE)
 
     moto_port = _port_of(previous.get("AWS_ENDPOINT_URL_ECR"))
-    if not aws_servers.running("moto", moto_port, state):
+    moto_reused = aws_servers.running("moto", moto_port, state)
+    if not moto_reused:
         aws_servers.forget_apprunner(state)
     moto_port = aws_servers.start_moto(state, moto_port)
     moto_url = f"http://127.0.0.1:{moto_port}"
@@ -125,6 +127,12 @@ def up(args: argparse.Namespace) -> int:
         values.update(seed_ecs.ensure(seed_ecs.client(values), f"{repository_uri}:{shas[seed.INITIAL_RELEASE]}",
                                       seed.SERVICE_ENV))
     values["AWS_SHARED_CREDENTIALS_FILE"] = _write_aws_credentials(state, values)
+    # The alarm evaluator's subscribers (the responder) check this bearer token; the responder's
+    # URL, once `sandbox responder` wrote it, is kept for the inventory's alarm_subscriptions.
+    values["SANDBOX_RESPONDER_TOKEN"] = previous.get("SANDBOX_RESPONDER_TOKEN") or secrets.token_urlsafe(24)
+    if previous.get("SANDBOX_RESPONDER_URL"):
+        values["SANDBOX_RESPONDER_URL"] = previous["SANDBOX_RESPONDER_URL"]
+    aws_servers.start_alarms(state, moto_url, values["SANDBOX_RESPONDER_TOKEN"], restart=not moto_reused)
     envfile.write(env_path, values)
     print(f"sandbox up: state in {state}; `set -a; . {env_path}; set +a` to use it from a shell")
     return 0
