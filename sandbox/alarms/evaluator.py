@@ -56,11 +56,15 @@ class Evaluator:
         if verdict.state == old:
             return None
         when = datetime.now(timezone.utc)
-        reason_data = {"version": "1.0", "queryDate": notify._cloudwatch_time(when),
-                       "startDate": notify._cloudwatch_time(datetime.fromtimestamp(
-                           end - _period(alarm) * len(datapoints), timezone.utc)),
-                       "recentDatapoints": [p for p in datapoints if p is not None],
-                       "threshold": float(alarm["Threshold"]), "evaluatedDatapoints": verdict.breaching}
+        period = _period(alarm)
+        starts = [end - period * (len(datapoints) - i) for i in range(len(datapoints))]
+        stamp = lambda epoch: notify._cloudwatch_time(datetime.fromtimestamp(epoch, timezone.utc))  # noqa: E731
+        reason_data = {"version": "1.0", "queryDate": notify._cloudwatch_time(when), "startDate": stamp(starts[0]),
+                       "period": period, "recentDatapoints": [p for p in datapoints if p is not None],
+                       "threshold": float(alarm["Threshold"]),
+                       "evaluatedDatapoints": [{"timestamp": stamp(start), **({"value": value} if value is not None
+                                                                               else {})}
+                                               for start, value in reversed(list(zip(starts, datapoints)))]}
         self.cloudwatch.set_alarm_state(AlarmName=alarm["AlarmName"], StateValue=verdict.state,
                                         StateReason=verdict.reason[:1023], StateReasonData=json.dumps(reason_data))
         LOG.info("%s: %s -> %s (%s)", alarm["AlarmName"], old, verdict.state, verdict.reason)
