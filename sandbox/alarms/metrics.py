@@ -93,13 +93,14 @@ class MetricReader:
         if self.logs is None or metric["Namespace"].startswith("AWS/"):
             return None
         wanted = _dims(metric.get("Dimensions"))
+        source = None  # the last one listed: moto keeps every version of a filter put again, newest last
         for page in self.logs.get_paginator("describe_metric_filters").paginate():
             for found in page["metricFilters"]:
                 for item in found.get("metricTransformations") or []:
                     if (item["metricNamespace"], item["metricName"]) == (metric["Namespace"], metric["MetricName"]) \
                             and _dims(item.get("dimensions") or {}) == wanted:
-                        return found, item
-        return None
+                        source = found, item
+        return source
 
     def _log_series(self, source, period: int, starts: list[int]) -> list:
         found, transformation = source
