@@ -1,4 +1,4 @@
-"""Start (or reuse) the sandbox's AWS stand-ins: moto in server mode and the App Runner emulator."""
+"""Start (or reuse) the sandbox's AWS stand-ins: moto in server mode, the App Runner and ECS emulators."""
 from __future__ import annotations
 
 import os
@@ -17,7 +17,7 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "sandbox",
 }
 # Every endpoint variable boto3 and the AWS CLI read, pointed at moto, except App Runner.
-MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM")
+MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM", "SNS")
 
 
 def running(name: str, port: int | None, state: Path) -> bool:
@@ -26,16 +26,17 @@ def running(name: str, port: int | None, state: Path) -> bool:
 
 
 def forget_apprunner(state: Path) -> None:
-    """Stop the App Runner emulator and its services' processes and drop its saved services.
+    """Stop the App Runner and ECS emulators and their services' processes and drop their saved services.
 
     For when moto starts afresh: its AWS data (images, the service event logs, metrics) lives in
     memory only, so services saved by the emulator would refer to a history nobody has any more
     (and "the previous good release" could not be found for them).
     """
     for path in sorted(procs.pid_dir(state).glob("*.pid")):
-        if path.stem == "apprunner" or path.stem.startswith(("app-", "proxy-")):
+        if path.stem in ("apprunner", "ecs") or path.stem.startswith(("app-", "proxy-")):
             procs.stop(path.stem, state)
     (state / "apprunner-state.json").unlink(missing_ok=True)
+    (state / "ecs-state.json").unlink(missing_ok=True)
     shutil.rmtree(state / "live" / "services", ignore_errors=True)
 
 
@@ -71,12 +72,39 @@ def start_apprunner(state: Path, port: int | None, moto_url: str, extra_env: dic
     return _reuse_or_spawn("apprunner", port, argv, env, state)
 
 
+def start_ecs(state: Path, port: int | None, moto_url: str, extra_env: dict, deploy_seconds: float,
+              runtime: str | None = None) -> int:
+    """The ECS emulator (``sandbox.ecs``), state in ``ecs-state.json``."""
+    env = {**os.environ, **CREDENTIALS, **moto_endpoints(moto_url), **extra_env,
+           "PYTHONPATH": str(procs.REPO_ROOT), "SANDBOX_DIR": str(state)}
+
+    def argv(p: int) -> list[str]:
+        args = [sys.executable, "-m", "sandbox.ecs", "--host", "127.0.0.1", "--port", str(p),
+                "--state-file", str(state / "ecs-state.json"), "--deploy-seconds", str(deploy_seconds),
+                "--account-id", ACCOUNT_ID, "--region", REGION]
+        return args + (["--runtime", runtime] if runtime else [])
+
+    return _reuse_or_spawn("ecs", port, argv, env, state)
+
+
 def start_webhook(state: Path, port: int | None) -> int:
     """The webhook receiver that stands in for the team's chat (messages under notifications/)."""
     folder = state / "notifications"
     env = {**os.environ, "PYTHONPATH": str(procs.REPO_ROOT)}
     return _reuse_or_spawn("webhook", port, lambda p: [sys.executable, "-m", "sandbox.webhook", "--port", str(p),
                                                         "--dir", str(folder)], env, state)
+
+
+def start_alarms(state: Path, moto_url: str, token: str, restart: bool) -> int:
+    """The alarm evaluator (``sandbox.alarms``) over moto; restarted when moto was (or when asked),
+    so it never keeps judging against a moto that is gone. Its token reaches it by the environment."""
+    pid = procs.read_pid("alarms", state)
+    if pid is not None and not restart:
+        return pid
+    procs.stop("alarms", state)
+    env = {**os.environ, **CREDENTIALS, **moto_endpoints(moto_url), "PYTHONPATH": str(procs.REPO_ROOT),
+           "SANDBOX_RESPONDER_TOKEN": token}
+    return procs.spawn("alarms", [sys.executable, "-m", "sandbox.alarms"], env=env, cwd=procs.REPO_ROOT, state=state)
 
 
 def moto_endpoints(moto_url: str) -> dict[str, str]:

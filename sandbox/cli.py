@@ -12,13 +12,15 @@ import argparse
 import importlib.util
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sandbox import aws_servers, envfile, pipeline, postgres, procs, seed
+from sandbox import aws_servers, envfile, pipeline, postgres, procs, seed, seed_ecs
 
 LIVE_RUNTIME = "sandbox.live.runtime:LiveRuntime"
+ECS_LIVE_RUNTIME = "sandbox.live.ecs:EcsLiveRuntime"
 
 
 def _port_of(url: str | None) -> int | None:
@@ -82,7 +84,8 @@ def up(args: argparse.Namespace) -> int:
     database_url = server.for_app().dsn(seed.DATABASE)
 
     moto_port = _port_of(previous.get("AWS_ENDPOINT_URL_ECR"))
-    if not aws_servers.running("moto", moto_port, state):
+    moto_reused = aws_servers.running("moto", moto_port, state)
+    if not moto_reused:
         aws_servers.forget_apprunner(state)
     moto_port = aws_servers.start_moto(state, moto_port)
     moto_url = f"http://127.0.0.1:{moto_port}"
@@ -90,6 +93,11 @@ def up(args: argparse.Namespace) -> int:
     apprunner_port = aws_servers.start_apprunner(
         state, _port_of(previous.get("AWS_ENDPOINT_URL_APPRUNNER")), moto_url, runtime_env,
         args.deploy_seconds, _runtime())
+
+    ecs_port = None
+    if args.ecs or previous.get("AWS_ENDPOINT_URL_ECS"):  # asked for once, kept
+        ecs_port = aws_servers.start_ecs(state, _port_of(previous.get("AWS_ENDPOINT_URL_ECS")), moto_url,
+                                         runtime_env, args.deploy_seconds, ECS_LIVE_RUNTIME if _runtime() else None)
 
     webhook_port = aws_servers.start_webhook(state, _port_of(previous.get("WEBHOOK_URL")))
 
@@ -114,7 +122,17 @@ def up(args: argparse.Namespace) -> int:
         **{"RELEASE_" + version.upper().replace(".", "_") + "_SHA": sha
            for version, sha in shas.items()},
     })
+    if ecs_port:
+        values["AWS_ENDPOINT_URL_ECS"] = f"http://127.0.0.1:{ecs_port}"
+        values.update(seed_ecs.ensure(seed_ecs.client(values), f"{repository_uri}:{shas[seed.INITIAL_RELEASE]}",
+                                      seed.SERVICE_ENV))
     values["AWS_SHARED_CREDENTIALS_FILE"] = _write_aws_credentials(state, values)
+    # The alarm evaluator's subscribers (the responder) check this bearer token; the responder's
+    # URL, once `sandbox responder` wrote it, is kept for the inventory's alarm_subscriptions.
+    values["SANDBOX_RESPONDER_TOKEN"] = previous.get("SANDBOX_RESPONDER_TOKEN") or secrets.token_urlsafe(24)
+    if previous.get("SANDBOX_RESPONDER_URL"):
+        values["SANDBOX_RESPONDER_URL"] = previous["SANDBOX_RESPONDER_URL"]
+    aws_servers.start_alarms(state, moto_url, values["SANDBOX_RESPONDER_TOKEN"], restart=not moto_reused)
     envfile.write(env_path, values)
     print(f"sandbox up: state in {state}; `set -a; . {env_path}; set +a` to use it from a shell")
     return 0
@@ -158,6 +176,8 @@ def deploy(args: argparse.Namespace) -> int:
         applied = [line.strip() for line in output.splitlines() if line.strip().startswith("Applying ")]
         print(f"sandbox deploy: release phase (manage.py migrate of {release}): "
               + ("; ".join(applied) if applied else "no migrations to apply"))
+    if args.platform != "apprunner":
+        return _deploy_ecs(args.platform, release, sha, values)
     _ecr, apprunner = seed.clients(values)
     arn = values["APPRUNNER_SERVICE_ARN"]
     current = apprunner.describe_service(ServiceArn=arn)["Service"]["SourceConfiguration"]
@@ -169,6 +189,24 @@ def deploy(args: argparse.Namespace) -> int:
     print(f"sandbox deploy: {release} ({sha[:12]}) -> operation {operation['OperationId']} {status}; "
           f"service {service['Status']}")
     return 0 if status == "SUCCEEDED" else 1
+
+
+def _deploy_ecs(platform: str, release: str, sha: str, values: dict) -> int:
+    """The ECS half of ``deploy``: a task definition revision + UpdateService, or Express Mode's update."""
+    if not values.get("AWS_ENDPOINT_URL_ECS"):
+        print("sandbox deploy: the sandbox runs no ECS emulator; start it with `python -m sandbox up --ecs`",
+              file=sys.stderr)
+        return 2
+    ecs = seed_ecs.client(values)
+    image = f"{values['ECR_REPOSITORY_URI']}:{sha}"
+    if platform == "ecs":
+        deployment = seed_ecs.deploy_service(ecs, image)
+    else:
+        deployment = seed_ecs.deploy_express(ecs, values["ECS_EXPRESS_SERVICE_ARN"], image)
+    reason = f" ({deployment['statusReason']})" if deployment.get("statusReason") else ""
+    print(f"sandbox deploy: {release} ({sha[:12]}) -> service deployment {deployment['serviceDeploymentArn']} "
+          f"{deployment['status']}{reason}")
+    return 0 if deployment["status"] == "SUCCESSFUL" else 1
 
 
 def traffic(args: argparse.Namespace) -> int:
@@ -203,12 +241,17 @@ def main(argv: list[str] | None = None) -> int:
                            help="how long an App Runner deployment takes in the emulator")
     up_parser.add_argument("--rows", type=int, default=None,
                            help="appointments to seed (default $SANDBOX_DB_ROWS or 2000)")
+    up_parser.add_argument("--ecs", action="store_true", default=os.environ.get("SANDBOX_ECS") == "1",
+                           help="also the ECS emulator, with an ECS service and an Express Mode service on the "
+                                "initial release (kept by later `up`s while it runs; $SANDBOX_ECS=1)")
     up_parser.set_defaults(func=up)
     commands.add_parser("down", help="stop everything the sandbox started").set_defaults(func=down)
     commands.add_parser("status", help="list the running sandbox processes").set_defaults(func=status)
     commands.add_parser("env", help="print .sandbox/env").set_defaults(func=show_env)
     deploy_parser = commands.add_parser("deploy", help="deploy a release as the pipeline would (v1.3.0 or a SHA)")
     deploy_parser.add_argument("release")
+    deploy_parser.add_argument("--platform", choices=("apprunner", "ecs", "ecs_express"), default="apprunner",
+                               help="which service: App Runner's (default), the ECS service, the Express Mode one")
     deploy_parser.add_argument("--skip-migrate", action="store_true",
                                help="only UpdateService, without the release phase (manage.py migrate)")
     deploy_parser.set_defaults(func=deploy)

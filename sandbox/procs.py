@@ -73,13 +73,34 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return int(handle.read().rsplit(")", 1)[-1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def read_pid(name: str, state: Path | None = None) -> int | None:
+    """The live PID recorded as ``name``, or None.
+
+    A pidfile holds ``<pid> <start time>``: a PID the kernel has since given to another process
+    (the sandbox's process died, the machine rebooted) has another start time and is not ours,
+    so nothing stops or adopts a stranger. A file with the PID alone (older sandboxes) is trusted.
+    """
     path = pid_dir(state) / f"{name}.pid"
     try:
-        pid = int(path.read_text().strip())
-    except (OSError, ValueError):
+        fields = path.read_text().split()
+        pid = int(fields[0])
+        recorded = int(fields[1]) if len(fields) > 1 else None
+    except (OSError, ValueError, IndexError):
         return None
-    return pid if pid_alive(pid) else None
+    if not pid_alive(pid):
+        return None
+    if recorded is not None and start_time(pid) != recorded:
+        return None
+    return pid
 
 
 def spawn(name: str, argv: list[str], *, env: dict | None = None, cwd: str | Path | None = None,
@@ -102,7 +123,8 @@ def spawn(name: str, argv: list[str], *, env: dict | None = None, cwd: str | Pat
 
 
 def register(name: str, pid: int, state: Path | None = None) -> None:
-    (pid_dir(state) / f"{name}.pid").write_text(f"{pid}\n")
+    started = start_time(pid)
+    (pid_dir(state) / f"{name}.pid").write_text(f"{pid} {started}\n" if started is not None else f"{pid}\n")
 
 
 def stop(name: str, state: Path | None = None, timeout: float = 10.0) -> bool:

@@ -2,11 +2,14 @@
 
 `python -m sandbox.webhook --port P --dir DIR` answers POST on any path with `ok` (as Slack
 does) and writes the JSON body to DIR/<n>-<timestamp>.json; GET / lists the stored files.
-The emergency procedure's "communicate" phase posts here in the sandbox.
+The emergency procedure's "communicate" phase posts here in the sandbox; the alarm evaluator's SNS
+notifications can be subscribed here too: their ``x-amz-sns-*`` headers are kept, and of an
+``Authorization`` header only its SHA-256 (never the token).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import threading
@@ -33,7 +36,10 @@ def make_handler(folder: Path):
                 return self._answer(400, "invalid_payload")
             with lock:
                 name = f"{next(counter):04d}-{time.strftime('%Y%m%dT%H%M%S')}.json"
-            record = {"path": self.path, "received_at": time.time(), "message": message}
+            record = {"path": self.path, "received_at": time.time(), "message": message,
+                      "headers": {k.lower(): v for k, v in self.headers.items() if k.lower().startswith("x-amz-sns-")}}
+            if self.headers.get("Authorization"):
+                record["authorization_sha256"] = hashlib.sha256(self.headers["Authorization"].encode()).hexdigest()
             (folder / name).write_text(json.dumps(record, indent=2, ensure_ascii=False))
             return self._answer(200, "ok")
 

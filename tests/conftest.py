@@ -43,7 +43,7 @@ FAKE_AWS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
 }
 REAL_AUDIT_KEY = pytest.StashKey[tuple]()
-MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM")
+MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM", "SNS")
 
 
 def pytest_configure(config):

@@ -26,8 +26,8 @@ class AppRunbooks(ClientBase):
         return [image for host in sorted(ecr) for image in images_of(host, ecr[host], history.get(host))]
 
     def rollback_app(self, sha: str | None = None, target: str | None = None, confirm: str | None = None, *,
-                     with_database: bool = False, skip_schema_check: bool = False, check: bool = False,
-                     limit: str | None = None, control: Control | None = None) -> RunResult:
+                     with_database: bool = False, skip_schema_check: bool = False, break_lease: str | None = None,
+                     check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
         """Point each service at an earlier image: a git ``sha`` (7-40 hex) or ``target="previous"``.
 
         The schema check runs first (see ``rollback_plan``): ``unapply_then_deploy`` is refused
@@ -36,13 +36,16 @@ class AppRunbooks(ClientBase):
         ``confirm`` names the service (required by production inventories, except with check).
         The result's ``audit`` holds from_image, to_image, operation_id, deploy_status, schema_plan,
         database (backup_path, unapplied)...
+        ``break_lease`` (the run id a lease refusal names) takes over that run's service lease: only for
+        a run a person knows is dead (the takeover is audited).
         """
         v.exactly_one(sha=sha, target=target)
         extravars = {"sha": v.optional(v.git_sha, "sha", sha),
                      "target": v.optional(v.choice, "target", target, ("previous",)),
                      "with_database": v.flag("with_database", with_database),
                      "schema_check": "skip" if v.flag("skip_schema_check", skip_schema_check) else None,
-                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm),
+                     "break_lease": v.optional(v.run_id, "break_lease", break_lease)}
         return self.run_playbook("rollback_app", extravars, check=check, limit=limit, control=control)
 
     def rollback_plan(self, sha: str | None = None, target: str | None = None, *, limit: str | None = None,
@@ -96,8 +99,8 @@ class AppRunbooks(ClientBase):
 
     def emergency(self, sha: str | None = None, webhook_url: str | None = None, confirm: str | None = None,
                   monitor_window: str | None = None, monitor_interval: str | None = None, *,
-                  with_database: bool = True, check: bool = False, limit: str | None = None,
-                  control: Control | None = None) -> RunResult:
+                  with_database: bool = True, break_lease: str | None = None, check: bool = False,
+                  limit: str | None = None, control: Control | None = None) -> RunResult:
         """The emergency procedure: identify, communicate, execute, validate, write the incident report.
 
         Rolls back to the previous good release, or to ``sha``; the database too when the schema
@@ -106,12 +109,15 @@ class AppRunbooks(ClientBase):
         inventory's notify_webhook_url; the monitor window/interval after the rollback override the
         role's (5m/60s). ``audit`` holds outcome, from_version, to_version, suspect,
         time_to_recovery_seconds, incident_report (Markdown path; a .json twin beside it), notifications.
+        ``break_lease`` (the run id a lease refusal names) takes over that run's service lease: only for
+        a run a person knows is dead (the takeover is audited).
         """
         extravars = {"sha": v.optional(v.git_sha, "sha", sha),
                      "with_database": v.flag("with_database", with_database),
                      "confirm": v.optional(v.confirmation, "confirm", confirm),
                      "emergency_monitor_window": v.optional(v.duration, "monitor_window", monitor_window),
-                     "emergency_monitor_interval": v.optional(v.duration, "monitor_interval", monitor_interval)}
+                     "emergency_monitor_interval": v.optional(v.duration, "monitor_interval", monitor_interval),
+                     "break_lease": v.optional(v.run_id, "break_lease", break_lease)}
         secret = {"notify_webhook_url": v.optional(v.secret_url, "webhook_url", webhook_url)}
         return self.run_playbook("emergency", extravars, secret_vars=secret, check=check, limit=limit,
                                  control=control)

@@ -28,13 +28,15 @@ class ConfigRunbooks(ClientBase):
         return [snapshot for host in sorted(found) for snapshot in snapshots_of(host, found[host])]
 
     def rollback_config(self, config_version: str | int | None = None, config_ref: str | None = None,
-                        env_file: str | None = None, confirm: str | None = None, *, check: bool = False,
-                        limit: str | None = None, control: Control | None = None) -> RunResult:
+                        env_file: str | None = None, confirm: str | None = None, *, break_lease: str | None = None,
+                        check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
         """Restore a configuration: a snapshot (``config_version`` previous, latest or a number) or the
         environment file (``env_file``, default .env.example) at ``config_ref`` of the application repository.
 
         ``audit`` holds to (the source), variables_added/removed/changed, references_changed,
         operation_id, deploy_status, snapshot_before (the configuration replaced), validation.
+        ``break_lease`` (the run id a lease refusal names) takes over that run's service lease: only for
+        a run a person knows is dead (the takeover is audited).
         """
         v.exactly_one(config_version=config_version, config_ref=config_ref)
         if env_file is not None and config_ref is None:
@@ -42,5 +44,6 @@ class ConfigRunbooks(ClientBase):
         extravars = {"config_version": v.optional(v.config_version, "config_version", config_version),
                      "config_ref": v.optional(v.git_ref, "config_ref", config_ref),
                      "env_file": v.optional(v.relative_path, "env_file", env_file),
-                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm),
+                     "break_lease": v.optional(v.run_id, "break_lease", break_lease)}
         return self.run_playbook("rollback_config", extravars, check=check, limit=limit, control=control)

@@ -29,16 +29,20 @@ class DatabaseRunbooks(ClientBase):
                 found.setdefault(name, []).extend(rows)
         return found
 
-    def rollback_migration(self, app: str, migration: str, confirm: str | None = None, *, check: bool = False,
-                           limit: str | None = None, control: Control | None = None) -> RunResult:
+    def rollback_migration(self, app: str, migration: str, confirm: str | None = None, *,
+                           break_lease: str | None = None, check: bool = False, limit: str | None = None,
+                           control: Control | None = None) -> RunResult:
         """Migrate ``app`` to ``migration`` (a name, a 4-digit prefix, or ``zero``) behind a verified backup.
 
         Refused (nothing unapplied) when the plan crosses an irreversible migration; check shows
         the plan. ``audit`` holds app, migration, release, plan, irreversible, backup_path,
         manifest_path, applied, unapplied.
+        ``break_lease`` (the run id a lease refusal names) takes over that run's service lease: only for
+        a run a person knows is dead (the takeover is audited).
         """
         extravars = {"app": v.identifier("app", app), "migration": v.migration_name("migration", migration),
-                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm),
+                     "break_lease": v.optional(v.run_id, "break_lease", break_lease)}
         return self.run_playbook("rollback_migration", extravars, check=check, limit=limit, control=control)
 
     def backup_db(self, *, check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
@@ -56,14 +60,18 @@ class DatabaseRunbooks(ClientBase):
         found = task_results(result.events, BACKUP_INFO)
         return [backup for host in sorted(found) for backup in backups_of(host, found[host])]
 
-    def restore_db(self, backup_file: str | os.PathLike, confirm: str | None = None, *, check: bool = False,
-                   limit: str | None = None, control: Control | None = None) -> RunResult:
+    def restore_db(self, backup_file: str | os.PathLike, confirm: str | None = None, *,
+                   break_lease: str | None = None, check: bool = False, limit: str | None = None,
+                   control: Control | None = None) -> RunResult:
         """Restore ``backup_file`` atomically (safety backup first), then check the critical endpoints.
 
         ``backup_file`` must exist here (db_admin_host is this machine; for a remote bastion use
         ``run_playbook("restore_db", {"backup_file": ...})``). ``audit`` holds backup_file,
         checksum_verified, previous_database_name, safety_backup_path, unavailable_seconds, validation.
+        ``break_lease`` (the run id a lease refusal names) takes over that run's service lease: only for
+        a run a person knows is dead (the takeover is audited).
         """
         extravars = {"backup_file": v.existing_path("backup_file", backup_file),
-                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm),
+                     "break_lease": v.optional(v.run_id, "break_lease", break_lease)}
         return self.run_playbook("restore_db", extravars, check=check, limit=limit, control=control)

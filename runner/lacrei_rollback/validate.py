@@ -12,6 +12,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MIGRATION = re.compile(r"zero|[0-9]{4}(_[A-Za-z0-9_]*)?")
 MAX_TEXT = 1000  # characters of any one-line argument
 _SAFE_TEXT = re.compile(r"[^\x00-\x1f\x7f]{1,%d}" % MAX_TEXT)
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _REF = re.compile(r"(?!.*\.\.)(?!.*@\{)[A-Za-z0-9][A-Za-z0-9._/@^~-]{0,199}")
 
 
@@ -91,6 +92,11 @@ def identifier(name: str, value: object) -> str:
 def migration_name(name: str, value: object) -> str:
     """A Django migration name ('0003_add_field', '0003') or 'zero'."""
     return matching(name, value, _MIGRATION, "a migration name such as '0003_add_field' or 'zero'")
+
+
+def run_id(name: str, value: object) -> str:
+    """A runbook run's id, as a lease records it (1-64 letters, digits, - or _, not starting with -)."""
+    return matching(name, value, _RUN_ID, "a run id such as 0c6f0e4b8a7d4b53a1f6d1e9c2b3a4f5 (the lease refusal names it)")
 
 
 def git_ref(name: str, value: object) -> str:

@@ -7,7 +7,9 @@ import signal
 import sys
 from pathlib import Path
 
-from .faults import Faults
+from sandbox.awsjson.faults import Faults
+
+from .errors import internal_error, invalid_request
 from .images import EcrImages
 from .lifecycle import Lifecycle
 from .runtime import RuntimeContext, load_runtime
@@ -35,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def build(args: argparse.Namespace) -> Emulator:
     store = Store(args.state_file)
     store.load()
-    faults = Faults(args.deploy_seconds)
+    faults = Faults(args.deploy_seconds, internal=internal_error, invalid=invalid_request)
     context = RuntimeContext(region=args.region, account_id=args.account_id,
                              state_dir=args.state_file.resolve().parent, images=EcrImages(args.region))
     runtime = load_runtime(args.runtime, context)

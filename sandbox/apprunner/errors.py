@@ -1,18 +1,10 @@
-"""The one error type of the emulator: an App Runner error code, message and HTTP status."""
+"""App Runner's error codes, on the emulators' one error type (``sandbox.awsjson.errors.ApiError``)."""
 from __future__ import annotations
 
+from sandbox.awsjson.errors import ApiError
+from sandbox.awsjson.faults import throttled
 
-class ApiError(Exception):
-    """Answered as ``{"__type": code, "Message": message}`` with ``status``."""
-
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-
-    def body(self) -> dict:
-        return {"__type": self.code, "Message": self.message}
+__all__ = ["ApiError", "internal_error", "invalid_request", "invalid_state", "not_found", "throttled"]
 
 
 def invalid_request(message: str) -> ApiError:
@@ -30,6 +22,3 @@ def invalid_state(message: str) -> ApiError:
 def internal_error(message: str = "An internal error occurred") -> ApiError:
     return ApiError("InternalServiceErrorException", message, 500)
 
-
-def throttled() -> ApiError:
-    return ApiError("ThrottlingException", "Rate exceeded")

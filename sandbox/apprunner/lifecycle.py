@@ -27,8 +27,9 @@ import logging
 import threading
 import time
 
+from sandbox.awsjson.faults import Faults
+
 from . import defaults
-from .faults import Faults
 from .runtime import DeployResult, Runtime
 from .state import Store
 

@@ -6,13 +6,15 @@ import time
 
 from botocore import xform_name
 
+from sandbox.awsjson.pagination import Paging, paginate
+
 from . import defaults
 from .errors import ApiError, invalid_request, invalid_state, not_found
 from .lifecycle import Lifecycle
 from .model import merge, service_model
-from .pagination import paginate
 from .state import Store
 
+PAGING = Paging(token="NextToken", limit="MaxResults", invalid=invalid_request)
 IMPLEMENTED = (
     "CreateService", "DescribeService", "ListServices", "UpdateService", "StartDeployment",
     "ListOperations", "PauseService", "ResumeService", "DeleteService",
@@ -92,7 +94,7 @@ class AppRunner:
     def list_services(self, params: dict) -> dict:
         services = [rec["service"] for rec in self.store.services.values() if rec["service"]["Status"] != "DELETED"]
         services.sort(key=lambda svc: svc["CreatedAt"], reverse=True)
-        return paginate(services, lambda svc: svc["ServiceArn"], params, "ServiceSummaryList")
+        return paginate(services, lambda svc: svc["ServiceArn"], params, "ServiceSummaryList", PAGING)
 
     def update_service(self, params: dict) -> dict:
         record = self._mutable(params["ServiceArn"], "UpdateService")
@@ -122,7 +124,7 @@ class AppRunner:
 
     def list_operations(self, params: dict) -> dict:
         operations = list(reversed(self._record(params["ServiceArn"])["operations"]))
-        return paginate(operations, lambda op: op["Id"], params, "OperationSummaryList")
+        return paginate(operations, lambda op: op["Id"], params, "OperationSummaryList", PAGING)
 
     # -- tags ------------------------------------------------------------------------------
     def list_tags_for_resource(self, params: dict) -> dict:

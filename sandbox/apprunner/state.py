@@ -16,10 +16,10 @@ fsync'ed, then renamed over the old one, so a crash never leaves a torn file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
+
+from sandbox.awsjson.state import write_atomically
 
 VERSION = 1
 
@@ -60,16 +60,3 @@ class Store:
         with self.lock:
             return json.loads(json.dumps(self.services))
 
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

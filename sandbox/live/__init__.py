@@ -12,6 +12,8 @@ Pieces:
 - ``runtime.py``   ``LiveRuntime``: ImageIdentifier -> ECR manifest -> git SHA -> exported tree ->
   gunicorn on a free port -> App Runner health check -> switch the service URL -> stop the old one.
 - ``proxy.py``     the service URL: one reverse proxy process per service, stable port.
+- ``ecs.py``       ``EcsLiveRuntime``: the same behind the ECS emulator (``sandbox.ecs``); its
+  proxies publish ``AWS/ECS`` and ``AWS/ApplicationELB`` metrics (``telemetry.py``).
 - ``telemetry.py`` CloudWatch metrics (``AWS/AppRunner``) and logs (application + service events).
 - ``events.py``    the service event log's wording (a contract: other components parse it).
 - ``traffic.py``   bounded loopback traffic: ``python -m sandbox.live.traffic --url U --rate R --seconds S``.

@@ -62,6 +62,8 @@ def ensure(state: Path, service: dict, flush_seconds: float) -> int:
     argv = [sys.executable, "-m", "sandbox.live.proxy", "--port", str(port), "--service-dir", str(folder),
             "--service-name", service["ServiceName"], "--service-id", sid,
             "--log-dir", str(procs.log_dir(state)), "--flush-seconds", str(flush_seconds)]
+    if service.get("Telemetry"):  # an ECS service (sandbox.ecs.view): ECS's metrics and log group
+        argv += ["--telemetry", json.dumps(service["Telemetry"], sort_keys=True)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(procs.REPO_ROOT),
                                                                       os.environ.get("PYTHONPATH")]))}
     pid = procs.spawn(proc_name(sid), argv, env=env, cwd=procs.REPO_ROOT, state=state)
@@ -161,13 +163,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--service-id", required=True)
     parser.add_argument("--log-dir", type=Path, required=True)
     parser.add_argument("--flush-seconds", type=float, default=5.0)
+    parser.add_argument("--telemetry", type=json.loads, default=None,
+                        help="JSON: an ECS service's metric dimensions and log group (sandbox.ecs.view)")
     return parser.parse_args(argv)
 
 
 def build_flush(args: argparse.Namespace, backend: Backend, stats: telemetry.RequestStats):
-    metrics = telemetry.MetricsPublisher(args.service_name, args.service_id)
-    shipper = telemetry.AppLogShipper(args.service_name, args.service_id, args.log_dir,
-                                      args.service_dir / "log-offsets.json")
+    offsets = args.service_dir / "log-offsets.json"
+    if args.telemetry:
+        ecs = args.telemetry
+        metrics = telemetry.EcsMetricsPublisher(ecs)
+        shipper = telemetry.AppLogShipper(args.service_name, args.service_id, args.log_dir, offsets,
+                                          group=ecs["log_group"],
+                                          stream_prefix=f"{ecs['log_stream_prefix']}/{ecs['container']}")
+    else:
+        metrics = telemetry.MetricsPublisher(args.service_name, args.service_id)
+        shipper = telemetry.AppLogShipper(args.service_name, args.service_id, args.log_dir, offsets)
     usage = telemetry.ProcessUsage()
 
     def flush() -> None:

@@ -24,6 +24,10 @@ proxy to ``/aws/apprunner/<ServiceName>/<ServiceId>/application``, one stream pe
 (``instance/app-<service-id>-<sha7>-<n>``); deployment events go to
 ``/aws/apprunner/<ServiceName>/<ServiceId>/service`` (stream ``events``), worded as in
 ``events.py``.
+
+An ECS service's proxy (started with ``--telemetry``, from ``sandbox.ecs.view``) publishes
+instead what ECS and its load balancer report (``EcsMetricsPublisher``) and ships the app's
+output to the container's ``awslogs`` group, streams ``<prefix>/<container>/<instance>``.
 """
 from __future__ import annotations
 
@@ -188,14 +192,53 @@ class MetricsPublisher:
         return datum if value is None else {**datum, "Value": float(value)}
 
 
-class AppLogShipper:
-    """Ships new complete lines of ``app-<service-id>-*.log`` files, remembering offsets on disk."""
+class EcsMetricsPublisher:
+    """What ECS and its load balancer report: ``AWS/ECS`` CPUUtilization and MemoryUtilization
+    (dimensions ClusterName, ServiceName) and ``AWS/ApplicationELB`` RequestCount,
+    HTTPCode_Target_2XX/4XX/5XX_Count and TargetResponseTime (seconds), each per LoadBalancer and
+    per LoadBalancer + TargetGroup. ``telemetry`` is the view's ``Telemetry`` (sandbox.ecs.view)."""
 
-    def __init__(self, service_name: str, service_id: str, log_dir: Path, offsets_file: Path):
+    def __init__(self, telemetry: dict):
+        self.service = [{"Name": "ClusterName", "Value": telemetry["cluster"]},
+                        {"Name": "ServiceName", "Value": telemetry["service"]}]
+        balancer = {"Name": "LoadBalancer", "Value": telemetry["load_balancer"]}
+        self.balancer_sets = [[balancer], [{"Name": "TargetGroup", "Value": telemetry["target_group"]}, balancer]]
+        self.client = client("cloudwatch", "CLOUDWATCH")
+
+    def publish(self, counts: dict, latencies: list, usage: dict | None) -> None:
+        if self.client is None:
+            return
+        ecs = [{"MetricName": name, "Dimensions": self.service, "Unit": "Percent", "Value": float(value)}
+               for name, value in (usage or {}).items()]
+        if ecs:
+            self.client.put_metric_data(Namespace="AWS/ECS", MetricData=ecs)
+        elb = []
+        for dimensions in self.balancer_sets:
+            elb.append({"MetricName": "RequestCount", "Dimensions": dimensions, "Unit": "Count",
+                        "Value": float(sum(counts.values()))})
+            elb += [{"MetricName": f"HTTPCode_Target_{n}XX_Count", "Dimensions": dimensions, "Unit": "Count",
+                     "Value": float(counts.get(f"{n}xxStatusResponses", 0))} for n in (2, 4, 5)]
+            if latencies:
+                seconds = [ms / 1000.0 for ms in latencies]
+                elb.append({"MetricName": "TargetResponseTime", "Dimensions": dimensions, "Unit": "Seconds",
+                            "StatisticValues": {"SampleCount": len(seconds), "Sum": sum(seconds),
+                                                "Minimum": min(seconds), "Maximum": max(seconds)}})
+        self.client.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=elb)
+
+
+class AppLogShipper:
+    """Ships new complete lines of ``app-<service-id>-*.log`` files, remembering offsets on disk.
+
+    App Runner's group and ``instance/<file>`` streams unless ``group`` and ``stream_prefix``
+    are given (ECS: the container's ``awslogs`` group, ``<prefix>/<container>/<file>``)."""
+
+    def __init__(self, service_name: str, service_id: str, log_dir: Path, offsets_file: Path,
+                 group: str | None = None, stream_prefix: str = "instance"):
         self.pattern = f"app-{service_id}-*.log"
         self.log_dir = Path(log_dir)
         self.offsets_file = Path(offsets_file)
-        self.writer = LogWriter(log_group(service_name, service_id, "application"))
+        self.stream_prefix = stream_prefix
+        self.writer = LogWriter(group or log_group(service_name, service_id, "application"))
         try:
             self.offsets = json.loads(self.offsets_file.read_text())
         except (OSError, ValueError):
@@ -206,7 +249,7 @@ class AppLogShipper:
         for path in sorted(self.log_dir.glob(self.pattern)):
             lines, offset = _new_lines(path, self.offsets.get(path.name, 0))
             if lines:
-                self.writer.put(f"instance/{path.stem}", lines)
+                self.writer.put(f"{self.stream_prefix}/{path.stem}", lines)
                 shipped += len(lines)
             self.offsets[path.name] = offset
         if shipped:

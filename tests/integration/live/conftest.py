@@ -62,13 +62,26 @@ def database_url(pg_server, live_state, release_shas) -> str:
 
 
 @pytest.fixture(scope="module")
-def emulator(live_state, moto_endpoint, database_url, release_shas) -> LiveEmulator:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+def live_env(live_state, moto_endpoint, database_url) -> dict:
+    """The environment of the emulators with the live runtime."""
+    return {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
            **{f"AWS_ENDPOINT_URL_{name}": moto_endpoint
               for name in ("ECR", "SSM", "SECRETS_MANAGER", "CLOUDWATCH", "CLOUDWATCH_LOGS", "STS")},
            "APP_REPO": str(live_state / "app-repo"), "SANDBOX_DATABASE_URL": database_url,
            "SANDBOX_LIVE_FLUSH_SECONDS": "0.3", "SANDBOX_LIVE_WORKERS": "1", "PYTHONPATH": str(REPO)}
-    emulator = LiveEmulator(live_state, env).start()
+
+
+@pytest.fixture(scope="module")
+def emulator(live_state, live_env, release_shas) -> LiveEmulator:
+    emulator = LiveEmulator(live_state, live_env).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def ecs_emulator(live_state, live_env, release_shas) -> LiveEmulator:
+    """The ECS emulator with the live runtime, beside App Runner's (same state folder, database, images)."""
+    emulator = LiveEmulator(live_state, live_env, kind="ecs").start()
     yield emulator
     emulator.stop()

@@ -21,27 +21,32 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 REPOSITORY = "live/consultas-api"
 
 
-class LiveEmulator:
-    """The emulator process with the live runtime: start, stop, restart on the same port and state."""
+RUNTIMES = {"apprunner": "sandbox.live.runtime:LiveRuntime", "ecs": "sandbox.live.ecs:EcsLiveRuntime"}
 
-    def __init__(self, state: Path, env: dict):
-        self.state, self.env = state, env
+
+class LiveEmulator:
+    """The emulator process (``kind``: App Runner's or ECS's) with the live runtime: start, stop,
+    restart on the same port and state."""
+
+    def __init__(self, state: Path, env: dict, kind: str = "apprunner"):
+        self.state, self.env, self.kind = state, env, kind
+        self.name = f"{kind}-live"
         self.port = procs.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LiveEmulator:
-        argv = [sys.executable, "-m", "sandbox.apprunner", "--host", "127.0.0.1", "--port", str(self.port),
-                "--state-file", str(self.state / "apprunner-state.json"), "--deploy-seconds", "0.5",
-                "--account-id", ACCOUNT, "--region", REGION, "--runtime", "sandbox.live.runtime:LiveRuntime"]
-        pid = procs.spawn("apprunner-live", argv, env=self.env, cwd=REPO, state=self.state)
+        argv = [sys.executable, "-m", f"sandbox.{self.kind}", "--host", "127.0.0.1", "--port", str(self.port),
+                "--state-file", str(self.state / f"{self.kind}-state.json"), "--deploy-seconds", "0.5",
+                "--account-id", ACCOUNT, "--region", REGION, "--runtime", RUNTIMES[self.kind]]
+        pid = procs.spawn(self.name, argv, env=self.env, cwd=REPO, state=self.state)
         procs.wait_for_port(self.port, pid=pid, timeout=60)
         return self
 
     def stop(self) -> None:
-        procs.stop("apprunner-live", self.state)
+        procs.stop(self.name, self.state)
 
     def client(self):
-        return boto3.client("apprunner", endpoint_url=self.url, **CREDENTIALS)
+        return boto3.client(self.kind, endpoint_url=self.url, **CREDENTIALS)
 
 
 def repository_uri() -> str:

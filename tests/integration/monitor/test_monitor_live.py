@@ -8,11 +8,14 @@ saying why.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
+from alarms_live import ALARMS, PERIOD, PREFIX, SERVICE, AlarmSandbox, evaluated_period_starts, subscribe_webhook, token_digest
 from monitor_run import REPO, run_monitor
 
 from sandbox import envfile, procs
@@ -130,3 +133,73 @@ def test_neither_real_traffic_nor_an_answered_probe_fails_and_says_why(sandbox):
     stats = run.custom_stats("lacrei-saude-backend")["lacrei_monitor"]
     assert stats["verdict"]["status"] == "no_data" and any(item["probes"] > 0 for item in stats["intervals"])
     assert run.audit()[-1]["monitor_verdict"] == "no_data"
+
+
+def test_alarms_and_dashboard_as_code_check_apply_again_remove(sandbox):
+    """playbooks/alarms.yml and dashboard.yml: --check touches nothing, apply, apply again (changed=0);
+    the alarms watch the service with the inventory's thresholds and notify the managed topic."""
+    box = AlarmSandbox(sandbox)
+    predicted = box.playbook("alarms.yml", "--check", "--diff", *subscribe_webhook(box))
+    assert predicted.rc == 0 and predicted.recap(SERVICE)["changed"] >= 3, predicted.out
+    assert box.alarms() == {} and box.topics() == []
+    created = box.playbook("alarms.yml", *subscribe_webhook(box))
+    assert created.rc == 0 and created.recap(SERVICE)["changed"] == 3, created.out
+    again = box.playbook("alarms.yml", *subscribe_webhook(box))
+    assert again.rc == 0 and again.recap(SERVICE)["changed"] == 0, again.out
+    alarms = box.alarms()
+    assert sorted(alarms) == sorted(ALARMS)
+    [topic] = box.topics()
+    assert all(a["AlarmActions"] == [topic] and a["OKActions"] == [topic] for a in alarms.values())
+    assert json.loads(alarms[ALARMS[0]]["AlarmDescription"]) == {
+        "service": SERVICE, "service_arn": box.arn, "managed_by": "lacrei.rollback"}
+    assert alarms[ALARMS[0]]["Threshold"] == 5.0 and alarms[ALARMS[0]]["Metrics"][2]["Expression"] == "100*m2/m1"
+    assert (alarms[ALARMS[1]]["ExtendedStatistic"], alarms[ALARMS[1]]["Threshold"]) == ("p95", 1000.0)
+    assert alarms[ALARMS[2]]["Namespace"] == "LacreiRollback/Logs"
+    assert box.audit()[-1]["runbook"] == "alarms" and box.audit()[-1]["alarm_topic_arn"] == topic
+
+    dashboard = box.playbook("dashboard.yml")
+    assert dashboard.rc == 0 and dashboard.recap(SERVICE)["changed"] == 1, dashboard.out
+    assert box.playbook("dashboard.yml").recap(SERVICE)["changed"] == 0
+    body = json.loads(box.cloudwatch.get_dashboard(DashboardName=PREFIX)["DashboardBody"])
+    titles = [w["properties"]["title"] for w in body["widgets"]]
+    assert titles == ["Requests", "Responses by status", "Latency (ms)", "CPU (%)", "Memory (%)", "Alarms"]
+    assert body["widgets"][0]["properties"]["annotations"]["vertical"], "deployments drawn as annotations"
+
+
+def test_the_error_rate_alarm_fires_on_the_bad_release_and_clears_after_the_rollback(sandbox):
+    """Traffic running; v1.3.0 goes live: the evaluator sets the error-rate alarm off on one of the first
+    two periods after that, and the webhook subscriber gets SNS's Notification with the bearer token;
+    back on v1.2.0 the alarm goes back to OK (notified too). Then state=absent removes everything."""
+    box = AlarmSandbox(sandbox)
+    assert box.alarms(), "the test above created the alarms"
+    traffic = box.traffic()
+    try:
+        box.wait_state(ALARMS[0], "OK")
+        deployed = box.command("deploy", "v1.3.0")
+        live_by = time.time()
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        alarm = box.wait_state(ALARMS[0], "ALARM")
+        last_period = max(evaluated_period_starts(alarm))
+        assert last_period <= (live_by // PERIOD) * PERIOD + PERIOD, alarm["StateReasonData"]
+        back = box.command("deploy", "v1.2.0")
+        assert back.returncode == 0, back.stdout + back.stderr
+        box.wait_state(ALARMS[0], "OK")
+    finally:
+        traffic.kill()
+        traffic.wait(timeout=30)
+    deadline = time.monotonic() + 60
+    while [json.loads(n["message"]["Message"])["NewStateValue"] for n in box.notifications()
+           if json.loads(n["message"]["Message"])["AlarmName"] == ALARMS[0]][-2:] != ["ALARM", "OK"]:
+        assert time.monotonic() < deadline, box.notifications()
+        time.sleep(0.5)
+    fired = next(n for n in box.notifications() if json.loads(n["message"]["Message"])["NewStateValue"] == "ALARM"
+                 and json.loads(n["message"]["Message"])["AlarmName"] == ALARMS[0])
+    assert fired["headers"]["x-amz-sns-message-type"] == "Notification"
+    assert fired["headers"]["x-amz-sns-topic-arn"] == box.topics()[0] == fired["message"]["TopicArn"]
+    assert fired["authorization_sha256"] == token_digest(box)
+    assert fired["message"]["Subject"] == f'ALARM: "{ALARMS[0]}" in US East (N. Virginia)'
+    assert json.loads(json.loads(fired["message"]["Message"])["AlarmDescription"])["service_arn"] == box.arn
+
+    removed = box.playbook("alarms.yml", "-e", "state=absent")
+    assert removed.rc == 0 and box.alarms() == {} and box.topics() == [], removed.out
+    assert box.playbook("dashboard.yml", "-e", "state=absent").rc == 0 and box.dashboards() == []

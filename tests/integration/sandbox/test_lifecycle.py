@@ -86,7 +86,7 @@ def test_service_url_serves_v1_2_0_against_the_seeded_database(sandbox):
     with urllib.request.urlopen(values["SERVICE_URL"] + "/api/appointments/", timeout=10) as answer:
         assert json.load(answer)["count"] > 0
     names = {p.stem for p in (sandbox / "pids").glob("*.pid")}
-    assert {"moto", "apprunner", "postgres"} <= names
+    assert {"moto", "apprunner", "postgres", "alarms"} <= names
     assert any(n.startswith("proxy-") for n in names) and any(n.startswith("app-") for n in names)
 
 

@@ -66,6 +66,11 @@ HOSTILE = [
     ("backup_db", {"check": "true"}, "check"),
     ("backup_db", {"limit": "--become"}, "limit"),
     ("list_images", {"limit": "svc\nother"}, "limit"),
+    ("rollback_app", {"target": "previous", "break_lease": "--force"}, "break_lease"),
+    ("emergency", {"break_lease": "run; id"}, "break_lease"),
+    ("rollback_config", {"config_version": "previous", "break_lease": "a" * 65}, "break_lease"),
+    ("rollback_migration", {"app": "professionals", "migration": "zero", "break_lease": "../lease"}, "break_lease"),
+    ("restore_db", {"backup_file": __file__, "break_lease": "run\nid"}, "break_lease"),
 ]
 
 

@@ -58,3 +58,17 @@ def test_every_runbook_playbook_is_bound():
     playbooks = {path.stem for path in (find_project() / "playbooks").glob("*.yml")}
     assert playbooks <= set(runbook_names()), f"playbooks without a method: {playbooks - set(runbook_names())}"
     assert all(Path(find_project() / "playbooks" / f"{name}.yml").is_file() for name in runbook_names())
+
+
+@pytest.mark.parametrize("runbook, arguments", [
+    ("rollback_app", {"target": "previous"}), ("emergency", {}), ("rollback_config", {"config_version": "previous"}),
+    ("rollback_migration", {"app": "professionals", "migration": "zero"}), ("restore_db", {"backup_file": __file__}),
+])
+def test_break_lease_reaches_the_playbook_of_every_lease_holding_runbook(tmp_path, monkeypatch, runbook, arguments):
+    sent = {}
+    monkeypatch.setattr(Client, "run_playbook", lambda self, playbook, extravars=None, **_: sent.update(extravars))
+    client = Client("sandbox", sandbox_dir=tmp_path, runs_dir=tmp_path / "runs")
+    getattr(client, runbook)(**arguments, break_lease="0c6f0e4b8a7d4b53")
+    assert sent["break_lease"] == "0c6f0e4b8a7d4b53"
+    getattr(client, runbook)(**arguments)
+    assert sent["break_lease"] is None

@@ -1,4 +1,4 @@
-"""Request validation driven by botocore's App Runner model.
+"""Request validation driven by botocore's service models (App Runner, ECS).
 
 Two passes over the operation's input shape:
 
@@ -7,28 +7,31 @@ Two passes over the operation's input shape:
    ``max`` (string and list length, integer value) and ``pattern`` (matched against the whole
    value, as AWS does).
 
-Any failure is an ``InvalidRequestException`` whose message names the parameter.
+Any failure is the service's invalid-request error (App Runner ``InvalidRequestException``,
+ECS ``InvalidParameterException``) whose message names the parameter.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from botocore.model import OperationModel, Shape
 from botocore.validate import ParamValidator
 
-from .errors import ApiError, invalid_request
+from .errors import ApiError
 
 
-def validate(operation: OperationModel, params) -> None:
+def validate(operation: OperationModel, params, invalid: Callable[[str], ApiError]) -> None:
+    """Raise ``invalid(message)`` for the first pass that finds problems."""
     if not isinstance(params, dict):
         raise ApiError("SerializationException", "The request body must be a JSON object")
     report = ParamValidator().validate(params, operation.input_shape)
     if report.has_errors():
-        raise invalid_request(report.generate_report())
+        raise invalid(report.generate_report())
     problems = list(constraint_errors(operation.input_shape, params, ""))
     if problems:
-        raise invalid_request(f"{len(problems)} validation error(s) detected: " + "; ".join(problems))
+        raise invalid(f"{len(problems)} validation error(s) detected: " + "; ".join(problems))
 
 
 def constraint_errors(shape: Shape, value, path: str):

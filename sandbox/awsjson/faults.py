@@ -3,12 +3,14 @@
 Body keys (all optional; each one given replaces the current value):
 
 - ``throttle``: N -> the next N AWS calls answer 400 ``ThrottlingException``;
-- ``internal_error``: N -> the next N AWS calls answer 500 ``InternalServiceErrorException``;
-- ``fail_next_deployment``: true or N -> the next (N) deployments fail their health check and
-  end ``ROLLBACK_SUCCEEDED`` (``FAILED`` / ``CREATE_FAILED`` for a CreateService);
+- ``internal_error``: N -> the next N AWS calls answer 500 (App Runner
+  ``InternalServiceErrorException``, ECS ``ServerException``);
+- ``fail_next_deployment``: true or N -> the next (N) deployments fail their health check (App
+  Runner: they end ``ROLLBACK_SUCCEEDED``, ``FAILED`` / ``CREATE_FAILED`` for a CreateService;
+  ECS: every task of the deployment fails, see ``sandbox.ecs.lifecycle``);
 - ``deploy_seconds``: S -> how long each operation stays in progress from now on;
 - ``apply_then_500``: N -> the next N write calls (any operation but Describe*/List*) are
-  applied, then answer 500 ``InternalServiceErrorException``: the change happened, the caller
+  applied, then answer 500 (the internal error above): the change happened, the caller
   is told it failed (an answer lost on the way back);
 - ``apply_then_drop``: N -> the same, but the connection is closed without any answer.
 
@@ -18,8 +20,9 @@ Faults live in memory only: a restart (or ``POST /_emulator/reset``) clears them
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
-from .errors import ApiError, internal_error, invalid_request, throttled
+from .errors import ApiError
 
 COUNTERS = ("throttle", "internal_error", "fail_next_deployment", "apply_then_500", "apply_then_drop")
 READ_PREFIXES = ("Describe", "List")
@@ -29,22 +32,32 @@ class DropConnection(Exception):
     """Close the connection without answering (the request was applied)."""
 
 
+def throttled() -> ApiError:
+    return ApiError("ThrottlingException", "Rate exceeded")
+
+
 class Faults:
-    def __init__(self, deploy_seconds: float):
+    """``internal`` and ``invalid`` build the service's own internal and invalid-request errors."""
+
+    def __init__(self, deploy_seconds: float, internal: Callable[[str], ApiError],
+                 invalid: Callable[[str], ApiError], extra: tuple[str, ...] = ()):
+        self.internal = internal
+        self.invalid = invalid
+        self.names = COUNTERS + tuple(extra)  # extra: an emulator's own counters (ECS: fail_canary)
         self._lock = threading.Lock()
         self.deploy_seconds = float(deploy_seconds)
-        self.counters = dict.fromkeys(COUNTERS, 0)
+        self.counters = dict.fromkeys(self.names, 0)
 
     def configure(self, body: dict) -> dict:
-        unknown = set(body) - set(COUNTERS) - {"deploy_seconds"}
+        unknown = set(body) - set(self.names) - {"deploy_seconds"}
         if unknown:
-            raise invalid_request(f"Unknown fault(s): {', '.join(sorted(unknown))}")
+            raise self.invalid(f"Unknown fault(s): {', '.join(sorted(unknown))}")
         with self._lock:
-            for name in COUNTERS:
+            for name in self.names:
                 if name in body:
-                    self.counters[name] = _count(name, body[name])
+                    self.counters[name] = self._count(name, body[name])
             if "deploy_seconds" in body:
-                self.deploy_seconds = _seconds(body["deploy_seconds"])
+                self.deploy_seconds = self._seconds(body["deploy_seconds"])
         return self.snapshot()
 
     def snapshot(self) -> dict:
@@ -53,7 +66,7 @@ class Faults:
 
     def reset(self, deploy_seconds: float) -> None:
         with self._lock:
-            self.counters = dict.fromkeys(COUNTERS, 0)
+            self.counters = dict.fromkeys(self.names, 0)
             self.deploy_seconds = float(deploy_seconds)
 
     def request_fault(self) -> ApiError | None:
@@ -61,7 +74,7 @@ class Faults:
         if self._take("throttle"):
             return throttled()
         if self._take("internal_error"):
-            return internal_error("Injected internal error")
+            return self.internal("Injected internal error")
         return None
 
     def after_apply(self, operation_name: str) -> None:
@@ -69,12 +82,16 @@ class Faults:
         if operation_name.startswith(READ_PREFIXES):
             return
         if self._take("apply_then_500"):
-            raise internal_error(f"Injected: {operation_name} was applied, then its answer failed")
+            raise self.internal(f"Injected: {operation_name} was applied, then its answer failed")
         if self._take("apply_then_drop"):
             raise DropConnection(operation_name)
 
     def deployment_fails(self) -> bool:
         return self._take("fail_next_deployment")
+
+    def take(self, name: str) -> bool:
+        """Consume one of counter ``name`` (an emulator's own fault); whether one was armed."""
+        return self._take(name)
 
     def _take(self, name: str) -> bool:
         with self._lock:
@@ -84,15 +101,14 @@ class Faults:
             return True
 
 
-def _count(name: str, value) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int) and value >= 0:
-        return value
-    raise invalid_request(f"Fault {name} must be a non-negative integer or a boolean")
+    def _count(self, name: str, value) -> int:
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int) and value >= 0:
+            return value
+        raise self.invalid(f"Fault {name} must be a non-negative integer or a boolean")
 
-
-def _seconds(value) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    raise invalid_request("Fault deploy_seconds must be a non-negative number")
+    def _seconds(self, value) -> float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        raise self.invalid("Fault deploy_seconds must be a non-negative number")
