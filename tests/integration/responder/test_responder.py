@@ -2,10 +2,11 @@
 rulebooks/auto_rollback.yml started in the background (`python -m sandbox responder --background`),
 fed SNS-format alarm notifications over HTTP with the sandbox's bearer token.
 
-- v1.3.0 deployed, its alarm in ALARM, a notification posted: the responder rolls back to v1.2.0 with
-  no command typed; a second notification within the cooldown does nothing but say so;
-- killed (SIGKILL of its whole process tree) after deciding to act: the audit trail holds the decision
-  (result in_progress) and no end, the lease names the killed run;
+- killed (SIGKILL of its whole process tree) after deciding to act on a notification posted here: the
+  audit trail holds the decision (result in_progress) and no end, the lease names the killed run;
+- traffic running, alarms.yml subscribing the responder, the pipeline deploys v1.3.0: the sandbox's alarm
+  evaluator fires and the responder rolls back to v1.2.0 once, with nobody posting or typing anything;
+  a second alarm within the cooldown does nothing but say so;
 - the guard (playbooks/auto_rollback.yml) leaves a cleared alarm, an unknown service and production
   without the inventory's opt-in alone, each decision an audit line.
 """
@@ -93,6 +94,17 @@ def wait_for_line(sandbox, seen: int, predicate, timeout: float) -> dict:
     raise AssertionError(f"no matching audit line within {timeout:.0f}s; responder log tail:\n{tail}")
 
 
+def wait_for_alarm(sandbox, state: str, timeout: float = 300) -> None:
+    name = sns.alarm_name(sandbox.service_name)
+    deadline = time.monotonic() + timeout
+    while True:
+        found = sandbox.cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+        if found and found[0]["StateValue"] == state:
+            return
+        assert time.monotonic() < deadline, f"{name} not {state}: {found[0]['StateValue'] if found else 'missing'}"
+        time.sleep(1)
+
+
 def guard(sandbox, *args: str):
     return sandbox.playbook("auto_rollback.yml", "-e", f"alarm_name={sns.alarm_name(sandbox.service_name)}", *args,
                             inventory=sandbox.inventory)
@@ -138,28 +150,50 @@ def test_killed_after_deciding_to_act_the_audit_trail_says_so(sandbox):
     sandbox.settle()
 
 
-def test_an_alarm_rolls_v130_back_once_with_no_command_typed(sandbox):
-    if "v1.3.0" not in sandbox.running():
+def test_traffic_v130_deployed_the_alarm_fires_and_the_responder_rolls_back_once(sandbox):
+    """The whole story with the sandbox's alarm evaluator: nobody posts or types anything."""
+    sandbox.settle()
+    if sandbox.running() != sandbox.image("v1.2.0"):
+        assert sandbox.pipeline_deploy("v1.2.0") == "SUCCEEDED"
+    sandbox.cloudwatch.delete_alarms(AlarmNames=[sns.alarm_name(sandbox.service_name)])  # the kill test's stand-in
+    traffic = subprocess.Popen([sys.executable, "-m", "sandbox", "traffic", "--rate", "5", "--seconds", "1500"],
+                               cwd=REPO, env=process_env(sandbox.state), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        start_responder(sandbox, cooldown=0)  # writes SANDBOX_RESPONDER_URL: alarm_subscriptions names it
+        alarms = sandbox.playbook("alarms.yml", inventory=sandbox.inventory)
+        assert alarms.rc == 0, alarms.out
+        wait_for_alarm(sandbox, "OK")  # the evaluator judged v1.2.0's traffic
+        seen = len(sandbox.audit())
         assert sandbox.pipeline_deploy("v1.3.0") == "SUCCEEDED"
-    assert sandbox.running() == sandbox.image("v1.3.0")
-    set_alarm(sandbox, "ALARM")
-    start_responder(sandbox, cooldown=0)
-    seen = len(sandbox.audit())
-    assert notify(sandbox) == 200
-    acted = wait_for_line(sandbox, seen, lambda line: line.get("decision") == "acted", ACT_TIMEOUT)
-    assert acted["result"] == "ok", acted
-    assert acted["from_version"] == "v1.3.0" and acted["to_version"] == "v1.2.0"
-    assert sandbox.running() == sandbox.image("v1.2.0")
-    assert acted["incident_report"] and os.path.exists(acted["incident_report"])
-    operations = len(sandbox.operations())
+        acted = wait_for_line(sandbox, seen, lambda line: line.get("decision") == "acted", ACT_TIMEOUT)
+        assert acted["result"] == "ok", acted
+        assert acted["from_version"] == "v1.3.0" and acted["to_version"] == "v1.2.0"
+        assert sandbox.running() == sandbox.image("v1.2.0")
+        assert acted["alarm"]["name"].startswith(f"lacrei-rollback-{sandbox.service_name}-")
+        assert acted["alarm"]["message_id"] and acted["alarm"]["changed_at"]
+        timeline = acted["timeline"]
+        assert timeline["time_to_detect_seconds"] >= 0 and timeline["time_to_recover_seconds"] > 0
+        report = open(acted["incident_report"], encoding="utf-8").read()
+        assert "Detection and recovery without a person" in report and "Time to detect:" in report
+        # Once: the decisions after it (another alarm of the same incident, queued) never act again.
+        wait_for_alarm(sandbox, "OK")
+    finally:
+        responder(sandbox, "--stop")
+        traffic.kill()
+        traffic.wait(timeout=30)
+    later = [line for line in sandbox.audit()[seen:] if line.get("runbook") == "auto_rollback"]
+    assert [line["decision"] for line in later].count("acted") == 1
+    assert {line["decision"] for line in later} <= {"acting", "acted", "skipped_handled", "skipped_cleared"}
 
-    # A second alarm within the cooldown: nothing done, the team told, an audit line.
-    responder(sandbox, "--stop")
-    start_responder(sandbox, cooldown=900)
+
+def test_a_second_alarm_within_the_cooldown_does_nothing_but_say_so(sandbox):
+    operations = len(sandbox.operations())
     seen = len(sandbox.audit())
-    assert notify(sandbox) == 200
-    skipped = wait_for_line(sandbox, seen, lambda line: line.get("decision", "").startswith("skipped"), DECIDE_TIMEOUT)
-    responder(sandbox, "--stop")
+    # The alarm already cleared (the evaluator): the state is not read again, so only the cooldown decides.
+    second = guard(sandbox, "-e", "auto_rollback_recheck=false")
+    assert second.rc == 0, second.out
+    [skipped] = [line for line in sandbox.audit()[seen:] if line.get("runbook") == "auto_rollback"]
     assert skipped["decision"] == "skipped_cooldown" and skipped["result"] == "ok"
     assert "within the cooldown of 900 s" in skipped["decision_reason"]
     assert skipped["notifications"][0]["sent"] is True
@@ -167,7 +201,7 @@ def test_an_alarm_rolls_v130_back_once_with_no_command_typed(sandbox):
 
 
 def test_the_guard_leaves_cleared_unknown_and_not_opted_in_alarms_to_a_person(sandbox):
-    set_alarm(sandbox, "OK")
+    wait_for_alarm(sandbox, "OK")
     operations = len(sandbox.operations())
     seen = len(sandbox.audit())
 
