@@ -149,3 +149,23 @@ def test_express_deploy_follows_the_canary_and_reports_its_rollback(ecs_emulator
     assert info["service"]["image_identifier"] == second and info["service"]["active_images"] == [second]
     assert info["service_deployments"][0]["status"] == "ROLLBACK_SUCCESSFUL"
     assert [p["image"] for p in info["previous_images"]] == [first]
+
+
+def test_configure_registers_a_revision_with_only_the_environment_changed(ecs, image, running_service):
+    from ansible_collections.lacrei.rollback.plugins.module_utils.ecs import EcsPlatform
+    from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_express import EcsExpressPlatform
+
+    name = running_service()
+    platform = EcsPlatform(ecs, "sandbox")
+    arn = platform.configure(name, environment={"FEATURE": "off"}, secrets={"DB": "arn:aws:ssm:::parameter/db"})
+    assert wait_deployment(ecs, arn)["status"] == "SUCCESSFUL"
+    described = platform.describe(name, include_env_values=True)
+    assert (described["environment_variables"], described["environment_secrets"]) == (
+        {"FEATURE": "off"}, {"DB": "arn:aws:ssm:::parameter/db"})
+    assert described["task_definition_revision"] == "api:2" and described["image_identifier"] == image_of(ecs)
+
+    express_arn = create_express(ecs, image())
+    express = EcsExpressPlatform(ecs)
+    deployment = express.configure(express_arn, environment={"FEATURE": "off"})
+    assert wait_deployment(ecs, deployment)["status"] == "SUCCESSFUL"
+    assert express.describe(express_arn, include_env_values=True)["environment_variables"] == {"FEATURE": "off"}
