@@ -169,3 +169,13 @@ def test_configure_registers_a_revision_with_only_the_environment_changed(ecs, i
     deployment = express.configure(express_arn, environment={"FEATURE": "off"})
     assert wait_deployment(ecs, deployment)["status"] == "SUCCESSFUL"
     assert express.describe(express_arn, include_env_values=True)["environment_variables"] == {"FEATURE": "off"}
+
+
+def test_a_wait_timeout_says_the_deployment_goes_on_and_names_it(ecs_emulator, ecs, image, running_service, ecs_module):
+    name = running_service()
+    ecs_emulator.control("faults", {"deploy_seconds": 600})
+    timed_out = ecs_module("ecs_deploy", service=name, image=image(), wait_timeout=1)
+    assert timed_out["failed"] and "the deployment goes on in ECS" in timed_out["msg"]
+    assert timed_out["deployment_arn"] == latest_deployment(ecs, name) and timed_out["changed"]
+    stopped = ecs_module("ecs_deploy", service=name, stop_in_flight=True, wait_timeout=60)
+    assert stopped["status"] == "ROLLBACK_SUCCESSFUL" and stopped["stopped_deployment"] == timed_out["deployment_arn"]
