@@ -115,7 +115,9 @@ registered_task_definition:
   type: raw
   sample: arn:aws:ecs:us-east-1:123456789012:task-definition/lacrei-saude-backend-ecs:9
 stopped_deployment:
-  description: ARN of the service deployment stopped with ROLLBACK (O(stop_in_flight=true)).
+  description:
+    - ARN of the service deployment in flight that was (or would be) stopped with ROLLBACK
+      (O(stop_in_flight=true)); one ECS was already rolling back is followed, not stopped (C(changed=false)).
   returned: when a deployment in flight was (or would be) stopped
   type: str
   sample: arn:aws:ecs:us-east-1:123456789012:service-deployment/lacrei/lacrei-saude-backend-ecs/Yx2LkqcXZk
@@ -150,6 +152,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs import WAIT_SPEC
+from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_deployments import STOPPABLE
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_target import (
     SERVICE_RULES, SERVICE_SPEC, platform_for)
 
@@ -189,12 +192,15 @@ def roll_back_in_flight(module, platform, service: str, result: dict) -> dict:
     if found is None:
         return result
     result["stopped_deployment"] = found["arn"]
+    # a deployment ECS is already rolling back (circuit breaker, alarm) is only followed
+    stopping = found["status"] in STOPPABLE
     if module.check_mode:
-        return dict(result, changed=True)
-    return platform.start_and_wait(
+        return dict(result, changed=stopping)
+    result = platform.start_and_wait(
         service, lambda: (platform.stop_in_flight(service) or found)["arn"], result,
         timeout=timeout_of(module.params), expected="ROLLBACK_SUCCESSFUL",
         what=f"The rollback of service deployment {found['arn']} of {platform.kind} {service}")
+    return dict(result, changed=stopping)
 
 
 def deploy(module, platform, service: str) -> dict:
