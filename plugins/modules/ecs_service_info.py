@@ -71,7 +71,7 @@ service:
                    running_count, failed_tasks, created_at).", type: list, elements: dict, returned: for an ECS service, sample: []}
     circuit_breaker: {description: "ECS service only: whether the deployment circuit breaker and its rollback are on.", type: dict,
                       returned: for an ECS service, sample: {enable: true, rollback: true}}
-    service_url: {description: Express Mode only, the service's endpoint., type: str, returned: for an Express Mode service,
+    service_url: {description: "Express Mode only: the service's endpoint.", type: str, returned: for an Express Mode service,
                   sample: "https://lacrei-saude-backend-express-1a2b.ecs.us-east-1.on.aws"}
     active_images: {description: "Express Mode only: images of the active configurations (two while a canary bakes).",
                     type: list, elements: str, returned: for an Express Mode service, sample: []}
@@ -84,7 +84,7 @@ service_deployments:
   contains:
     arn: {description: Service deployment ARN., type: str, sample: "arn:aws:ecs:us-east-1:123456789012:service-deployment/lacrei/api/Zk3M"}
     status: {description: "Status (SUCCESSFUL, ROLLBACK_SUCCESSFUL, IN_PROGRESS...).", type: str, sample: SUCCESSFUL}
-    status_reason: {description: Why, as ECS says., type: str, sample: null}
+    status_reason: {description: "Why, as ECS says.", type: str, sample: null}
     rollback_reason: {description: "Why it was rolled back (circuit breaker, alarm, canary, StopServiceDeployment).", type: str,
                       sample: "Circuit Breaker triggered"}
     image: {description: Image the deployment deployed., type: str, sample: "123456789012.dkr.ecr.us-east-1.amazonaws.com/lacrei-saude-backend:3f9c2ab"}
