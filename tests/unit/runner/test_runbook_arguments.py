@@ -36,6 +36,11 @@ REJECTED = [
     ("rollback_plan", {"sha": "v1.2.0"}, "7 to 40 hex"),
     ("emergency", {"webhook_url": "not a url s3cr3t"}, "not shown"),
     ("emergency", {"monitor_window": "5 minutes"}, "duration"),
+    ("deploy", {"sha": "v1.3.0"}, "7 to 40 hex"),
+    ("deploy", {"sha": None}, "single-line"),
+    ("deploy", {"sha": "abcdef1", "bake": "5 minutes"}, "duration"),
+    ("deploy", {"sha": "abcdef1", "bake": "0s"}, "duration"),
+    ("deploy", {"sha": "abcdef1", "confirm": "x; rm"}, "service name"),
 ]
 
 
