@@ -51,12 +51,24 @@ alarms:
   type: list
   elements: dict
   contains:
-    name: {description: Alarm name., type: str}
-    state: {description: "C(OK), C(ALARM) or C(INSUFFICIENT_DATA).", type: str}
-    reason: {description: CloudWatch's reason for the state., type: str}
-    updated_at: {description: When the state last changed (ISO 8601, UTC)., type: str}
-    updated: {description: The same as epoch seconds., type: float}
-    metric: {description: The metric watched (namespace/name), or C(metric math)., type: str}
+    name:
+      description: Alarm name.
+      type: str
+    state:
+      description: C(OK), C(ALARM) or C(INSUFFICIENT_DATA).
+      type: str
+    reason:
+      description: CloudWatch's reason for the state.
+      type: str
+    updated_at:
+      description: When the state last changed, ISO 8601 in UTC.
+      type: str
+    updated:
+      description: The same as epoch seconds.
+      type: float
+    metric:
+      description: The metric watched as namespace/name, else C(metric math).
+      type: str
   sample:
     - name: lacrei-rollback-lacrei-saude-backend-error-rate
       state: ALARM
