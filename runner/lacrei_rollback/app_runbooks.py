@@ -122,8 +122,8 @@ class AppRunbooks(ClientBase):
         return self.run_playbook("emergency", extravars, secret_vars=secret, check=check, limit=limit,
                                  control=control)
 
-    def deploy(self, sha: str, bake: str | None = None, confirm: str | None = None, *, check: bool = False,
-               limit: str | None = None, control: Control | None = None) -> RunResult:
+    def deploy(self, sha: str, bake: str | None = None, confirm: str | None = None, *, break_lease: str | None = None,
+               check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
         """Guarded deploy (runbook section 7.2): ship the image tagged ``sha`` with the rollback built in.
 
         Preflight (image in ECR, service idle), the release phase when it brings migrations (verified
@@ -133,10 +133,13 @@ class AppRunbooks(ClientBase):
         result's audit ``outcome`` says "rolled back automatically"). ``audit`` holds outcome,
         from_version, to_version, serving_version, tripped, time_to_detect_seconds,
         time_to_recover_seconds, deploy_report (Markdown path; a .json twin beside it).
+        ``break_lease`` (the run id a lease refusal names) takes over that run's service lease: only for
+        a run a person knows is dead (the takeover is audited).
         """
         extravars = {"sha": v.git_sha("sha", sha),
                      "bake": v.optional(v.duration, "bake", bake),
-                     "confirm": v.optional(v.confirmation, "confirm", confirm)}
+                     "confirm": v.optional(v.confirmation, "confirm", confirm),
+                     "break_lease": v.optional(v.run_id, "break_lease", break_lease)}
         return self.run_playbook("deploy", extravars, check=check, limit=limit, control=control)
 
     def drill(self, name: str = "app_rollback", good_release: str | None = None,

@@ -68,6 +68,7 @@ def test_every_runbook_playbook_is_bound():
 @pytest.mark.parametrize("runbook, arguments", [
     ("rollback_app", {"target": "previous"}), ("emergency", {}), ("rollback_config", {"config_version": "previous"}),
     ("rollback_migration", {"app": "professionals", "migration": "zero"}), ("restore_db", {"backup_file": __file__}),
+    ("deploy", {"sha": "abcdef1"}),
 ])
 def test_break_lease_reaches_the_playbook_of_every_lease_holding_runbook(tmp_path, monkeypatch, runbook, arguments):
     sent = {}
