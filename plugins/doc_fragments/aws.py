@@ -26,8 +26,8 @@ options:
     aliases: [aws_profile]
   endpoint_url:
     description:
-      - Endpoint URL of the module's main service (App Runner for C(apprunner_*) modules, ECR for
-        C(ecr_*) modules).
+      - Endpoint URL of the module's main service (App Runner for C(apprunner_*) modules, ECS for
+        C(ecs_*) modules, ECR for C(ecr_*) modules).
       - When not set, boto3 honours E(AWS_ENDPOINT_URL_<SERVICE>) (for example
         E(AWS_ENDPOINT_URL_APPRUNNER), E(AWS_ENDPOINT_URL_ECR)) and E(AWS_ENDPOINT_URL); other
         services a module reads always come from there.

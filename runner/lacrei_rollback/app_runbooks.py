@@ -122,6 +122,26 @@ class AppRunbooks(ClientBase):
         return self.run_playbook("emergency", extravars, secret_vars=secret, check=check, limit=limit,
                                  control=control)
 
+    def deploy(self, sha: str, bake: str | None = None, confirm: str | None = None, *, break_lease: str | None = None,
+               check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
+        """Guarded deploy (runbook section 7.2): ship the image tagged ``sha`` with the rollback built in.
+
+        Preflight (image in ECR, service idle), the release phase when it brings migrations (verified
+        backup, then migrate), configuration snapshot, deploy, critical endpoints, then a ``bake``
+        window (30s, 5m, 1h; default 5m) judged by the monitor and the service's alarms. Any failure
+        rolls the service back to the release it ran before and raises (``PlaybookFailed``, its
+        result's audit ``outcome`` says "rolled back automatically"). ``audit`` holds outcome,
+        from_version, to_version, serving_version, tripped, time_to_detect_seconds,
+        time_to_recover_seconds, deploy_report (Markdown path; a .json twin beside it).
+        ``break_lease`` (the run id a lease refusal names) takes over that run's service lease: only for
+        a run a person knows is dead (the takeover is audited).
+        """
+        extravars = {"sha": v.git_sha("sha", sha),
+                     "bake": v.optional(v.duration, "bake", bake),
+                     "confirm": v.optional(v.confirmation, "confirm", confirm),
+                     "break_lease": v.optional(v.run_id, "break_lease", break_lease)}
+        return self.run_playbook("deploy", extravars, check=check, limit=limit, control=control)
+
     def drill(self, name: str = "app_rollback", good_release: str | None = None,
               release_under_test: str | None = None, *, limit: str | None = None,
               control: Control | None = None) -> RunResult:

@@ -10,9 +10,10 @@ from lacrei_rollback.app_runbooks import AppRunbooks
 from lacrei_rollback.client import ClientBase
 from lacrei_rollback.config_runbooks import ConfigRunbooks
 from lacrei_rollback.database_runbooks import DatabaseRunbooks
+from lacrei_rollback.prevention_runbooks import PreventionRunbooks
 
 
-class Client(AppRunbooks, DatabaseRunbooks, ConfigRunbooks):
+class Client(AppRunbooks, DatabaseRunbooks, ConfigRunbooks, PreventionRunbooks):
     """The runbooks of one inventory (sandbox|staging|prod or a path)."""
 
 

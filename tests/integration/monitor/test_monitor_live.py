@@ -15,7 +15,8 @@ import sys
 import time
 
 import pytest
-from alarms_live import ALARMS, PERIOD, PREFIX, SERVICE, AlarmSandbox, evaluated_period_starts, subscribe_webhook, token_digest
+from alarms_live import (ALARMS, PERIOD, PREFIX, SERVICE, AlarmSandbox, evaluated_period_starts, subscribe_webhook,
+                         token_digest)
 from monitor_run import REPO, run_monitor
 
 from sandbox import envfile, procs

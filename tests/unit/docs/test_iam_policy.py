@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[3]
 POLICY = REPO / "docs" / "iam-policy.json"
 # botocore service name -> IAM action prefix.
 IAM_PREFIX = {"apprunner": "apprunner", "ecr": "ecr", "cloudwatch": "cloudwatch", "logs": "logs",
-              "ssm": "ssm", "sts": "sts", "secretsmanager": "secretsmanager", "sns": "sns"}
+              "ssm": "ssm", "ecs": "ecs", "sts": "sts", "secretsmanager": "secretsmanager", "sns": "sns"}
 
 
 def plugin_sources() -> str:

@@ -71,6 +71,8 @@ HOSTILE = [
     ("rollback_config", {"config_version": "previous", "break_lease": "a" * 65}, "break_lease"),
     ("rollback_migration", {"app": "professionals", "migration": "zero", "break_lease": "../lease"}, "break_lease"),
     ("restore_db", {"backup_file": __file__, "break_lease": "run\nid"}, "break_lease"),
+    ("alarms", {"state": "absent; id"}, "state"),
+    ("dashboard", {"confirm": "svc\n-e x"}, "confirm"),
 ]
 
 

@@ -36,6 +36,11 @@ REJECTED = [
     ("rollback_plan", {"sha": "v1.2.0"}, "7 to 40 hex"),
     ("emergency", {"webhook_url": "not a url s3cr3t"}, "not shown"),
     ("emergency", {"monitor_window": "5 minutes"}, "duration"),
+    ("deploy", {"sha": "v1.3.0"}, "7 to 40 hex"),
+    ("deploy", {"sha": None}, "single-line"),
+    ("deploy", {"sha": "abcdef1", "bake": "5 minutes"}, "duration"),
+    ("deploy", {"sha": "abcdef1", "bake": "0s"}, "duration"),
+    ("deploy", {"sha": "abcdef1", "confirm": "x; rm"}, "service name"),
 ]
 
 
@@ -63,6 +68,7 @@ def test_every_runbook_playbook_is_bound():
 @pytest.mark.parametrize("runbook, arguments", [
     ("rollback_app", {"target": "previous"}), ("emergency", {}), ("rollback_config", {"config_version": "previous"}),
     ("rollback_migration", {"app": "professionals", "migration": "zero"}), ("restore_db", {"backup_file": __file__}),
+    ("deploy", {"sha": "abcdef1"}),
 ])
 def test_break_lease_reaches_the_playbook_of_every_lease_holding_runbook(tmp_path, monkeypatch, runbook, arguments):
     sent = {}
