@@ -160,12 +160,15 @@ def _marks(marks: list[dict], start: datetime, end: datetime, x_of, bottom: floa
             out.append(f'<rect x="{x:.1f}" y="{TOP}" width="{width:.1f}" height="{bottom - TOP:.1f}" '
                        f'fill="{colour}" fill-opacity="0.12"/>')
         text = f"{label} {at.strftime('%H:%M:%S')}"
-        row = next((r for r in range(4) if x > last_end_by_row.get(r, -1e9)), 3)
-        last_end_by_row[row] = x + 6.2 * len(text) + 8
+        width = 6.2 * len(text)
+        # A label that would run off the right edge ends at its line instead.
+        left, anchor, text_x = (x + 3, "start", x + 3) if x + 3 + width <= WIDTH else (x - 3 - width, "end", x - 3)
+        row = next((r for r in range(4) if left > last_end_by_row.get(r, -1e9)), 3)
+        last_end_by_row[row] = left + width + 8
         label_y = TOP - 62 + row * 12
         out.append(f'<line x1="{x:.1f}" y1="{label_y + 3:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{colour}" '
                    f'stroke-width="1.5"/>')
-        out.append(_text(x + 3, label_y, text, "mark-label", "start", colour))
+        out.append(_text(text_x, label_y, text, "mark-label", anchor, colour))
         out.append("</g>")
     return out, outside
 

@@ -116,3 +116,15 @@ def test_no_intervals_still_gives_a_valid_chart_saying_so():
     (None, None), ("", None)])
 def test_times_in_the_forms_the_roles_give(value, expected):
     assert chart.parse_time(value) == expected
+
+
+def test_a_label_near_the_right_edge_ends_at_its_line_and_labels_do_not_overlap():
+    marks = [{"kind": "rollback", "label": "rollback", "at": at(100)},
+             {"kind": "detection", "label": "detection (procedure started)", "at": at(101)},
+             {"kind": "recovery", "label": "recovery (validated)", "at": at(118)}]
+    root = parse(chart.render_svg(intervals(), marks, THRESHOLDS))
+    labels = {t.text.split(" ")[0]: t for t in root.iter(SVG + "text") if t.get("class") == "mark-label"}
+    assert labels["recovery"].get("text-anchor") == "end"
+    assert float(labels["recovery"].get("x")) < chart.WIDTH - chart.RIGHT
+    assert labels["rollback"].get("text-anchor") == "start"
+    assert labels["rollback"].get("y") != labels["detection"].get("y")  # close marks: their labels on two rows
