@@ -87,12 +87,17 @@ def start_ecs(state: Path, port: int | None, moto_url: str, extra_env: dict, dep
     return _reuse_or_spawn("ecs", port, argv, env, state)
 
 
-def start_webhook(state: Path, port: int | None) -> int:
-    """The webhook receiver that stands in for the team's chat (messages under notifications/)."""
-    folder = state / "notifications"
-    env = {**os.environ, "PYTHONPATH": str(procs.REPO_ROOT)}
-    return _reuse_or_spawn("webhook", port, lambda p: [sys.executable, "-m", "sandbox.webhook", "--port", str(p),
-                                                        "--dir", str(folder)], env, state)
+STATUS_PAGE_ID = "lacrei-sandbox"
+STATUS_PAGE_COMPONENT_ID = "consultas-api"
+
+
+def start_webhook(state: Path, port: int | None, status_page_token: str) -> int:
+    """The webhook receiver that stands in for the team's chat (messages under notifications/) and
+    for the status page (incidents under status-page/; the token reaches it in its environment)."""
+    env = {**os.environ, "PYTHONPATH": str(procs.REPO_ROOT), "SANDBOX_STATUS_PAGE_TOKEN": status_page_token}
+    return _reuse_or_spawn("webhook", port, lambda p: [
+        sys.executable, "-m", "sandbox.webhook", "--port", str(p), "--dir", str(state / "notifications"),
+        "--status-page-dir", str(state / "status-page"), "--page-id", STATUS_PAGE_ID], env, state)
 
 
 def start_alarms(state: Path, moto_url: str, token: str, restart: bool) -> int:

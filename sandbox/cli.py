@@ -99,10 +99,16 @@ def up(args: argparse.Namespace) -> int:
         ecs_port = aws_servers.start_ecs(state, _port_of(previous.get("AWS_ENDPOINT_URL_ECS")), moto_url,
                                          runtime_env, args.deploy_seconds, ECS_LIVE_RUNTIME if _runtime() else None)
 
-    webhook_port = aws_servers.start_webhook(state, _port_of(previous.get("WEBHOOK_URL")))
+    # The receiver keeps the token it was started with: a reused receiver, the previous token.
+    status_page_token = previous.get("LACREI_STATUS_PAGE_TOKEN") or secrets.token_hex(16)
+    webhook_port = aws_servers.start_webhook(state, _port_of(previous.get("WEBHOOK_URL")), status_page_token)
 
     values = {**aws_servers.CREDENTIALS, **aws_servers.moto_endpoints(moto_url),
               "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/hooks/on-call",
+              "STATUS_PAGE_URL": f"http://127.0.0.1:{webhook_port}",
+              "STATUS_PAGE_ID": aws_servers.STATUS_PAGE_ID,
+              "STATUS_PAGE_COMPONENT_ID": aws_servers.STATUS_PAGE_COMPONENT_ID,
+              "LACREI_STATUS_PAGE_TOKEN": status_page_token,
               "AWS_ENDPOINT_URL_APPRUNNER": f"http://127.0.0.1:{apprunner_port}",
               "ECR_REPOSITORY": os.environ.get("ECR_REPOSITORY", seed.REPOSITORY),
               "SANDBOX_DIR": str(state), "APP_REPO": str(repo)}

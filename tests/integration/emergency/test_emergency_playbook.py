@@ -1,14 +1,17 @@
 """playbooks/emergency.yml end to end, against a private live sandbox (`python -m sandbox up` in a temp
 SANDBOX_DIR): the pipeline deploys v1.3.0 (GET /api/appointments/ answers 500) while traffic runs; the
 procedure identifies v1.3.0, tells the team through the webhook, rolls back to v1.2.0, validates and
-writes the incident report. With the webhook unreachable it still rolls back and reports the failed
-notification. The webhook URL (a secret) never reaches the output, the report or the audit trail.
+writes the incident report (with its chart, an SVG next to it). The sandbox's status page gets an incident
+opened at the start and resolved once validated. With the webhook and the status page unreachable (or the
+status page refusing the token) it still rolls back and reports what was not delivered. The webhook URL and
+the status page token (secrets) never reach the output, the reports or the audit trail.
 """
 from __future__ import annotations
 
 import json
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 from typing import NamedTuple
 
 import pytest
@@ -62,11 +65,29 @@ def messages(state) -> list[dict]:
     return [json.loads(path.read_text()) for path in sorted((state / "notifications").glob("*.json"))]
 
 
+def incidents(state) -> list[dict]:
+    """What the sandbox's status page holds, oldest first."""
+    return [json.loads(path.read_text()) for path in sorted((state / "status-page" / "incidents").glob("*.json"))]
+
+
 def assert_no_secret(run) -> None:
+    token = envfile.read(run.state / "env")["LACREI_STATUS_PAGE_TOKEN"]
+    chart = run.reports()[-1].with_suffix(".svg")
     artefacts = {"output": run.out, "markdown report": run.markdown(), "json report": run.reports()[-1].read_text(),
-                 "audit trail": (run.state / "audit.jsonl").read_text()}
-    leaked = [name for name, text in artefacts.items() if SECRET in text or SECRET_PATH in text]
-    assert not leaked, f"webhook URL leaked into {leaked}"
+                 "audit trail": (run.state / "audit.jsonl").read_text(),
+                 "chart": chart.read_text() if chart.exists() else ""}
+    leaked = [name for name, text in artefacts.items() if SECRET in text or SECRET_PATH in text or token in text]
+    assert not leaked, f"webhook URL or status page token leaked into {leaked}"
+
+
+def assert_chart(run) -> None:
+    """The report's picture: an SVG next to the Markdown, embedded in it, both series and the four moments."""
+    chart = run.reports()[-1].with_suffix(".svg")
+    assert f"]({chart.name})" in run.markdown()
+    root = ET.fromstring(chart.read_bytes())
+    groups = list(root.iter("{http://www.w3.org/2000/svg}g"))
+    assert {g.get("data-series") for g in groups if g.get("class") == "series"} == {"error_rate", "latency"}
+    assert {"deploy", "detection", "rollback", "recovery"} <= {g.get("data-kind") for g in groups if g.get("class") == "mark"}
 
 
 def assert_back_on_v120(state, run) -> None:
@@ -89,6 +110,7 @@ def assert_check_mode_changes_nothing(state) -> None:
     assert before.endswith(":" + envfile.read(state / "env")["RELEASE_V1_3_0_SHA"])
     assert serving_image(state) == before
     assert not messages(state) and not list((state / "reports").glob("incident-*"))
+    assert not incidents(state) and "Status page open" not in run.out
     assert SECRET not in run.out
 
 
@@ -131,10 +153,24 @@ def test_emergency_rolls_back_notifies_and_reports(sandbox, incident):
     assert "## Root cause" in markdown and "### 2. Deploy Gradual" in markdown
     assert "- [x] Notificar a equipe" in markdown
 
+    # the status page: one incident on the component, opened when the procedure started, resolved once
+    # validated; the receiver only takes the inventory's token (the secret status_page_token).
+    [incident] = incidents(sandbox)
+    assert incident["name"] == "Elevated errors on lacrei-saude-backend" and incident["status"] == "resolved"
+    assert [update["status"] for update in incident["incident_updates"]] == ["resolved", "identified"]
+    assert "after the deploy of v1.3.0" in incident["incident_updates"][-1]["body"]
+    assert incident["components"] == [{"id": "consultas-api", "status": "operational"}]
+    assert [(u["action"], u["sent"], u["incident_id"]) for u in report["status_page"]] == [
+        ("open", True, incident["id"]), ("resolve", True, incident["id"])]
+    assert f"Status page resolve: done, incident {incident['id']} resolved (HTTP 200)" in run.out
+    assert f"- [x] Atualizar status page (se houver) (incident {incident['id']} opened, then resolved)" in markdown
+    assert_chart(run)
+
     audit = run.audit()[-1]
     assert audit["runbook"] == "emergency" and audit["result"] == "ok" and audit["outcome"] == "recovered"
     assert audit["suspect"]["version"] == "v1.3.0" and audit["to_version"] == "v1.2.0"
     assert set(PHASES[:4]) <= set(audit["phase_seconds"])
+    assert [u["action"] for u in audit["status_page"]] == ["open", "resolve"]
     assert_no_secret(run)
 
 
@@ -142,12 +178,20 @@ def test_unreachable_webhook_still_rolls_back_and_reports_it(sandbox, incident):
     """Also the quiet hours: the traffic stops once the incident is on record, so the validation
     after the rollback sees no real request and is judged on the monitor's synthetic probes."""
     stop_traffic(incident.traffic)
-    closed = f"http://127.0.0.1:{procs.free_port()}{SECRET_PATH}"
-    delivered_before = len(messages(sandbox))
-    run = run_emergency(sandbox, "-e", f"notify_webhook_url={closed}")
+    port = procs.free_port()
+    closed = f"http://127.0.0.1:{port}{SECRET_PATH}"
+    page = {"status_page": {"url": f"http://127.0.0.1:{port}", "page_id": "lacrei-sandbox", "component_id": "consultas-api"}}
+    delivered_before, incidents_before = len(messages(sandbox)), incidents(sandbox)
+    run = run_emergency(sandbox, "-e", f"notify_webhook_url={closed}", "-e", json.dumps(page))
     assert run.rc == 0, run.out[-6000:]
     assert "Notification started: NOT delivered" in run.out
     assert len(messages(sandbox)) == delivered_before
+    # the status page unreachable: reported, not retried at the end, never blocking the rollback.
+    assert "Status page open: NOT updated: " in run.out and "The runbook goes on." in run.out
+    assert incidents(sandbox) == incidents_before
+    [opening] = run.report()["status_page"]
+    assert (opening["action"], opening["sent"]) == ("open", False) and "Connection refused" in opening["error"]
+    assert "- [ ] Atualizar status page (se houver) (NOT updated: " in run.markdown()
 
     assert_back_on_v120(sandbox, run)
     report = run.report()
@@ -182,10 +226,13 @@ def test_emergency_rolls_the_database_back_when_the_schema_check_says_so(sandbox
     v120 = envfile.read(sandbox / "env")["RELEASE_V1_2_0_SHA"]
 
     # Two Django releases, a backup, an unapply and a deploy: more than the default budget on a busy machine.
+    # ... with a status page token the page refuses: reported (HTTP 401), the rollback goes on.
     run = run_emergency(sandbox, "-e", f"notify_webhook_url={secret_webhook(sandbox)}", "-e", f"sha={v120}",
-                        timeout=360)
+                        "-e", "status_page_token=not-the-token", timeout=360)
 
     assert run.rc == 0, run.out[-6000:]
+    assert [(u["action"], u["sent"], u["status"]) for u in run.report()["status_page"]] == [("open", False, 401)]
+    assert "HTTP 401: Could not authenticate" in run.report()["status_page"][0]["error"]
     assert "0003_appointment_booking_channel" not in applied_migrations(sandbox, "appointments")
     new = sorted(set((sandbox / "backups").glob("*")) - backups_before)
     manifests = [path for path in new if path.name.endswith(".manifest.json")]

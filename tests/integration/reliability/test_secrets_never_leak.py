@@ -5,8 +5,8 @@ folders, Molecule's files, or any process's argv while the runs go (``/proc/*/cm
 
 Seeded: the database password (the sandbox's own, random), the webhook token (in the webhook URL's
 path, as Slack's are), the AWS secret access key, an SSM SecureString the service references, and
-the service's secret environment variables (a token, a secret key, a Sentry DSN with its key). There
-is no status page integration in the project, so no status page token is seeded.
+the service's secret environment variables (a token, a secret key, a Sentry DSN with its key), and the
+status page token (the sandbox's own, random; the emergency opens and resolves an incident with it).
 The committed bench results are scanned for credentials too. See docs/reliability.md ("Secrets").
 """
 from __future__ import annotations
@@ -93,6 +93,7 @@ def seed(box, tmp_path) -> dict[str, str]:
     mark = os.urandom(5).hex()
     secrets = {
         "database password": urlsplit(box.env["DATABASE_URL"]).password,
+        "status page token": box.env["LACREI_STATUS_PAGE_TOKEN"],
         "AWS secret access key": f"wJalrXUtnFEMI/K7MDENG/bPxRfiCY{mark}KEY",
         "webhook token": f"whTok{mark}xoxb",
         "SSM SecureString": f"ssmSecure{mark}Value",
@@ -101,6 +102,7 @@ def seed(box, tmp_path) -> dict[str, str]:
         "service SENTRY_DSN key": f"sentry{mark}public",
     }
     assert secrets["database password"] and len(secrets["database password"]) >= 16
+    assert len(secrets["status page token"]) >= 32
     ssm = box.client("ssm", "AWS_ENDPOINT_URL_SSM")
     parameter = ssm.put_parameter(Name=f"/consultas/{mark}/STRIPE_SECRET", Value=secrets["SSM SecureString"],
                                   Type="SecureString")
@@ -225,6 +227,12 @@ def test_the_webhook_with_its_token_was_really_used(runs):
     chat service, keeps the path it was called on)."""
     received = [json.loads(path.read_text()) for path in (runs["box"].state / "notifications").glob("*.json")]
     assert any(runs["secrets"]["webhook token"] in message["path"] for message in received)
+
+
+def test_the_status_page_token_was_really_used(runs):
+    """The emergency opened an incident on the sandbox's status page, which takes only that token."""
+    calls = (runs["box"].state / "status-page" / "requests.jsonl").read_text().splitlines()
+    assert {(json.loads(line)["method"], json.loads(line)["status"]) for line in calls} >= {("POST", 201), ("PATCH", 200)}
 
 
 def test_no_secret_in_the_output_of_any_run(runs):

@@ -18,7 +18,8 @@ REQUIRED_KEYS = {
     "AWS_ENDPOINT_URL_APPRUNNER", "AWS_ENDPOINT_URL_CLOUDWATCH", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
     "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "ECR_REPOSITORY",
     "APPRUNNER_SERVICE_ARN", "SERVICE_URL", "APP_REPO", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE",
-    "DATABASE_URL",
+    "DATABASE_URL", "WEBHOOK_URL", "STATUS_PAGE_URL", "STATUS_PAGE_ID", "STATUS_PAGE_COMPONENT_ID",
+    "LACREI_STATUS_PAGE_TOKEN",
 }
 
 
@@ -92,10 +93,13 @@ def test_service_url_serves_v1_2_0_against_the_seeded_database(sandbox):
 
 def test_second_start_reuses_running_processes(sandbox):
     before = {p.stem: procs.read_pid(p.stem, sandbox) for p in (sandbox / "pids").glob("*.pid")}
+    token = envfile.read(sandbox / "env")["LACREI_STATUS_PAGE_TOKEN"]
     again = make("sandbox", sandbox)
     assert again.returncode == 0, again.stderr
     after = {p.stem: procs.read_pid(p.stem, sandbox) for p in (sandbox / "pids").glob("*.pid")}
     assert before == after and all(before.values())
+    # the reused receiver keeps the status page token it was started with, and so does the env file
+    assert envfile.read(sandbox / "env")["LACREI_STATUS_PAGE_TOKEN"] == token
 
 
 def test_down_leaves_no_process_and_up_comes_back(sandbox):

@@ -43,6 +43,8 @@ def test_report_of_a_procedure_stopped_before_the_monitor(tmp_path):
     text = render(STOPPED_EARLY, tmp_path)
     assert "| Requests | n/a | n/a |" in text
     assert "No earlier good release known" in text and "not recovered" in text
+    assert "No chart: no metrics were read." in text  # a report of an older run (no chart, no status page)
+    assert r"   - [ ] Atualizar status page (se houver)\n3. Executar Rollback" in text
 
 
 def test_report_shows_the_schema_check_plan(tmp_path):
@@ -50,10 +52,20 @@ def test_report_shows_the_schema_check_plan(tmp_path):
                "  appointments.0003_appointment_booking_channel [AddField]: INCOMPATIBLE, reversible"]
     plan = {"plan": "unapply_then_deploy", "summary": summary,
             "database": {"unapplied": ["appointments.0003_appointment_booking_channel"], "backup_path": "/b/x.dump"}}
-    report = dict(STOPPED_EARLY, result="recovered", failure=None, schema_plan=plan,
-                  phases=[{"name": "execute", "started_at": "t", "outcome": "ok"}])
+    chart = {"path": "incident-x.svg", "source": "incident window a to b", "intervals": 12, "error": None,
+             "marks": [{"kind": "deploy", "label": "deploy v1.3.0", "at": "t1"},
+                       {"kind": "rollback", "label": "rollback", "at": "t2", "until": "t3"}]}
+    not_configured = {"action": "open", "sent": False, "status": None, "incident_id": None, "at": "t0",
+                      "error": "no status page configured (inventory status_page: url, page_id)"}
+    report = dict(STOPPED_EARLY, result="recovered", failure=None, schema_plan=plan, chart=chart,
+                  status_page=[not_configured], phases=[{"name": "execute", "started_at": "t", "outcome": "ok"}])
 
     text = render(report, tmp_path)
+
+    assert "![Error rate and p95 latency over the incident window" in text and "](incident-x.svg)" in text
+    assert "12 intervals (incident window a to b); marks: deploy v1.3.0 t1; rollback t2 to t3." in text
+    assert "| open | t0 | **no** | - | no status page configured (inventory status_page: url, page_id) |" in text
+    assert "- [ ] Atualizar status page (se houver) (NOT updated: no status page configured" in text
 
     assert ("| Schema check | **unapply_then_deploy**: unapplied appointments.0003_appointment_booking_channel with "
             "the running release's code, behind backup /b/x.dump |") in text
