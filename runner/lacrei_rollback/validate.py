@@ -12,6 +12,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MIGRATION = re.compile(r"zero|[0-9]{4}(_[A-Za-z0-9_]*)?")
 MAX_TEXT = 1000  # characters of any one-line argument
 _SAFE_TEXT = re.compile(r"[^\x00-\x1f\x7f]{1,%d}" % MAX_TEXT)
+_ALARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _REF = re.compile(r"(?!.*\.\.)(?!.*@\{)[A-Za-z0-9][A-Za-z0-9._/@^~-]{0,199}")
 
@@ -92,6 +93,11 @@ def identifier(name: str, value: object) -> str:
 def migration_name(name: str, value: object) -> str:
     """A Django migration name ('0003_add_field', '0003') or 'zero'."""
     return matching(name, value, _MIGRATION, "a migration name such as '0003_add_field' or 'zero'")
+
+
+def alarm_name(name: str, value: object) -> str:
+    """A CloudWatch alarm's name as this project names them (letters, digits, '.', '_', '-'; at most 255)."""
+    return matching(name, value, _ALARM_NAME, "an alarm name such as lacrei-rollback-<service>-error-rate")
 
 
 def run_id(name: str, value: object) -> str:

@@ -73,6 +73,11 @@ HOSTILE = [
     ("restore_db", {"backup_file": __file__, "break_lease": "run\nid"}, "break_lease"),
     ("alarms", {"state": "absent; id"}, "state"),
     ("dashboard", {"confirm": "svc\n-e x"}, "confirm"),
+    ("auto_rollback", {"alarm_name": "--extra-vars=@/etc/passwd"}, "alarm_name"),
+    ("auto_rollback", {"alarm_name": "lacrei-rollback-svc-error-rate", "alarm_state": "ALARM; id"}, "alarm_state"),
+    ("auto_rollback", {"alarm_name": "lacrei-rollback-svc-error-rate", "alarm_service": "svc\nother"}, "alarm_service"),
+    ("auto_rollback", {"alarm_name": "lacrei-rollback-svc-error-rate", "alarm_changed_at": "now; id"}, "alarm_changed_at"),
+    ("auto_rollback", {"alarm_name": "lacrei-rollback-svc-error-rate", "alarm_message_id": "../x"}, "alarm_message_id"),
 ]
 
 
