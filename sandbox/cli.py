@@ -65,6 +65,20 @@ def _write_aws_credentials(state, values: dict) -> str:
     return str(path)
 
 
+def _seeded_secret_key() -> dict:
+    """Known secrets for leak scans (tools/molecule.sh seeds them): $SANDBOX_AWS_SECRET_ACCESS_KEY
+    replaces the sandbox's AWS secret key (moto takes any)."""
+    key = os.environ.get("SANDBOX_AWS_SECRET_ACCESS_KEY")
+    return {"AWS_SECRET_ACCESS_KEY": key} if key else {}
+
+
+def _seeded_service_secrets() -> dict:
+    """$SANDBOX_SERVICE_API_TOKEN: a secret variable (API_TOKEN) in the service's environment when it
+    is first created."""
+    token = os.environ.get("SANDBOX_SERVICE_API_TOKEN")
+    return {"API_TOKEN": token} if token else {}
+
+
 def up(args: argparse.Namespace) -> int:
     state = procs.state_dir()
     state.mkdir(parents=True, exist_ok=True)
@@ -103,8 +117,8 @@ def up(args: argparse.Namespace) -> int:
     status_page_token = previous.get("LACREI_STATUS_PAGE_TOKEN") or secrets.token_hex(16)
     webhook_port = aws_servers.start_webhook(state, _port_of(previous.get("WEBHOOK_URL")), status_page_token)
 
-    values = {**aws_servers.CREDENTIALS, **aws_servers.moto_endpoints(moto_url),
-              "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/hooks/on-call",
+    values = {**aws_servers.CREDENTIALS, **_seeded_secret_key(), **aws_servers.moto_endpoints(moto_url),
+              "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/hooks/{os.environ.get('SANDBOX_WEBHOOK_TOKEN') or 'on-call'}",
               "STATUS_PAGE_URL": f"http://127.0.0.1:{webhook_port}",
               "STATUS_PAGE_ID": aws_servers.STATUS_PAGE_ID,
               "STATUS_PAGE_COMPONENT_ID": aws_servers.STATUS_PAGE_COMPONENT_ID,
@@ -115,7 +129,7 @@ def up(args: argparse.Namespace) -> int:
     ecr, apprunner = seed.clients(values)
     repository_uri = seed.push_releases(ecr, values["ECR_REPOSITORY"], shas)
     service = seed.ensure_service(apprunner, f"{repository_uri}:{shas[seed.INITIAL_RELEASE]}",
-                                  seed.SERVICE_ENV)
+                                  {**seed.SERVICE_ENV, **_seeded_service_secrets()})
     values.update(pipeline.install(state, repo, shas[seed.INITIAL_RELEASE], service["ServiceName"]))
     app = server.for_app()
     values.update({

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The rollback drills as Molecule scenarios (molecule/<scenario>/, shared molecule/base.yml).
 #
-#   tools/molecule.sh                      molecule test, every scenario of the run list; fails if any fails
+#   tools/molecule.sh                      molecule test, every scenario of the run list ($MOLECULE_PARALLEL,
+#                                          default 2, at a time; each one's output printed whole, in list
+#                                          order); then the secret scan; fails if any scenario or scan fails
 #   tools/molecule.sh test app_rollback    one scenario's full test
 #   tools/molecule.sh converge app_rollback   bring its sandbox up and run its drill (prints the report);
 #                                          `tools/molecule.sh destroy app_rollback` stops it
@@ -49,14 +51,46 @@ case "${1:-all}" in
   all|test) isolate_home ;;
 esac
 
+seed_secrets() { # known secrets in every scenario's sandbox (tools/secret_scan.py looks for them afterwards)
+  local mark
+  mark=$(python -c 'import os; print(os.urandom(6).hex())')
+  export SANDBOX_AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/${mark}KEY" SANDBOX_WEBHOOK_TOKEN="whTok${mark}xoxb" \
+    SANDBOX_SERVICE_API_TOKEN="apiTok${mark}en"
+}
+
+scenario_test() { # scenario log: molecule test without its last destroy, the secret scan, then the destroy
+  local scenario=$1 log=$2 rc=0 start=$SECONDS
+  {
+    molecule_ test -s "$scenario" --destroy never || rc=1
+    python tools/secret_scan.py "$(ephemeral_dir "$scenario")" "$log.molecule" || rc=1
+    molecule_ destroy -s "$scenario" || rc=1
+  } > "$log.molecule" 2>&1
+  printf '%s %s\n' "$rc" "$((SECONDS - start))" > "$log.status"
+}
+
 case "${1:-all}" in
   all)
-    failed=()
+    # Each scenario has its own sandbox (own ports, own state folder): they run side by side,
+    # $MOLECULE_PARALLEL at a time; their outputs are kept apart and printed whole, in list order.
+    seed_secrets
+    logs=$(mktemp -d "${TMPDIR:-/tmp}/lacrei-molecule-logs.XXXXXX")
+    trap 'rm -rf "'"$HOME"'" "'"$logs"'"' EXIT
+    parallel=${MOLECULE_PARALLEL:-2}
+    started=$SECONDS running=0 failed=()
     for scenario in "${SCENARIOS[@]}"; do
-      start=$SECONDS
-      if molecule_ test -s "$scenario"; then status=passed; else status=FAILED; failed+=("$scenario"); fi
-      printf '== scenario %s %s in %ss\n' "$scenario" "$status" "$((SECONDS - start))"
+      if [ "$running" -ge "$parallel" ]; then wait -n || true; running=$((running - 1)); fi
+      echo "molecule: $scenario started"
+      scenario_test "$scenario" "$logs/$scenario" &
+      running=$((running + 1))
     done
+    wait || true
+    for scenario in "${SCENARIOS[@]}"; do
+      cat "$logs/$scenario.molecule"
+      read -r rc seconds < "$logs/$scenario.status" || { rc=1 seconds=?; }
+      if [ "$rc" = 0 ]; then status=passed; else status=FAILED; failed+=("$scenario"); fi
+      printf '== scenario %s %s in %ss\n' "$scenario" "$status" "$seconds"
+    done
+    echo "molecule: ${#SCENARIOS[@]} scenarios, $parallel at a time, in $((SECONDS - started))s"
     if [ ${#failed[@]} -gt 0 ]; then echo "molecule: failed: ${failed[*]}" >&2; exit 1; fi
     echo "molecule: all ${#SCENARIOS[@]} scenarios passed (${SCENARIOS[*]})"
     ;;

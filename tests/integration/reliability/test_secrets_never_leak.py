@@ -1,5 +1,6 @@
 """Secrets never leak: known secrets are seeded into a private sandbox, every runbook runs at -vvvv
-through ansible-playbook, some through ansible-runner (the Python API) and one Molecule scenario;
+through ansible-playbook, some through ansible-runner (the Python API: the emergency in check mode,
+list_configs and the app_rollback drill, playbooks/drill.yml, at verbosity 4) and one Molecule scenario;
 none of the secrets appears in any output, the audit trail, the reports, the runner's artifact
 folders, Molecule's files, or any process's argv while the runs go (``/proc/*/cmdline`` sampled).
 
@@ -148,7 +149,8 @@ def playbook(box, name: str, *args: str) -> Run:
 
 # Changing runbooks one after the other (each needs the service to itself): (runbook, arguments, must
 # it succeed?). snapshot_config and rollback_config run in the Molecule scenario (config_rollback);
-# the drill is left out for time: it runs the app_rollback and endpoint_check roles these runs cover.
+# the drill (playbooks/drill.yml) runs after these through ansible-runner. tools/molecule.sh scans
+# every Molecule scenario for seeded secrets too (tools/secret_scan.py).
 CHANGING = [
     # Behind v1.2.0's migrations. On a loaded machine the deployment can fail its health check (the
     # emulator then rolls back); the run still shows everything a rollback prints, which is what counts here.
@@ -207,10 +209,12 @@ def runs(seeded, tmp_path_factory):
                 backup = next(line["backup_path"] for line in reversed(box.audit()) if line["runbook"] == "db-backup")
                 args = ["-e", f"backup_file={backup}", *args]
             outputs[name] = playbook(box, name, *args)
+        drill = client.drill(name="app_rollback")  # the service to itself: after the changing runbooks
         with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
             done = dict(zip(side_by_side, pool.map(lambda run: run(), side_by_side.values())))
     outputs.update({name: done[name] for name, _args in READ_ONLY})
-    return {"playbooks": outputs, "api": {name: done[name] for name in done if name.startswith("api ")},
+    api = {name: done[name] for name in done if name.startswith("api ")}
+    return {"playbooks": outputs, "api": dict(api, **{"api drill": drill}),
             "runner_dir": work / "runner", "molecule": done["molecule"], "argv": watch, "box": box, "secrets": secrets}
 
 
@@ -220,6 +224,8 @@ def test_every_runbook_ran(runs):
     for name, _args in READ_ONLY:
         assert runs["playbooks"][name].rc == 0, runs["playbooks"][name].out[-3000:]
     assert runs["molecule"][0] == 0, runs["molecule"][1][-3000:]
+    drill = runs["api"]["api drill"]
+    assert drill.ok and drill.audit["drill_result"] in ("pass", "passed"), (drill.status, drill.failed_task)
 
 
 def test_the_webhook_with_its_token_was_really_used(runs):
