@@ -33,10 +33,20 @@ responder: sandbox
 demo: setup
 	@bash tools/demo.sh
 
+# The Molecule scenarios (tools/molecule.sh, each with its own sandbox) run beside pytest and lint:
+# many of their steps wait on deployments and monitor windows. Their output is kept in a file and
+# printed whole after lint; make test fails when any of the three fails.
 test: setup
-	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) -m "not kill" tests
-	$(MAKE) --no-print-directory lint
-	bash tools/molecule.sh
+	@molecule_log=$$(mktemp "$${TMPDIR:-/tmp}/lacrei-molecule.XXXXXX"); \
+	set -m; bash tools/molecule.sh > "$$molecule_log" 2>&1 & set +m; molecule=$$!; \
+	trap 'kill -- -'"$$molecule"' 2>/dev/null; wait '"$$molecule"'; rm -f "'"$$molecule_log"'"' EXIT; \
+	echo "make test: the Molecule scenarios run beside pytest (pid $$molecule; their output follows lint)"; \
+	rc=0; \
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) -m "not kill" tests || rc=1; \
+	$(MAKE) --no-print-directory lint || rc=1; \
+	wait "$$molecule" || rc=1; trap - EXIT; \
+	cat "$$molecule_log"; rm -f "$$molecule_log"; \
+	exit $$rc
 
 # Exactly `make test`, with two CPU burners beside it (stopped by the trap however make test ends);
 # its exit status is make test's.

@@ -72,18 +72,39 @@ case "${1:-all}" in
   all)
     # Each scenario has its own sandbox (own ports, own state folder): they run side by side,
     # $MOLECULE_PARALLEL at a time; their outputs are kept apart and printed whole, in list order.
+    # Stopped early (make test interrupted, a TERM): the running scenarios are stopped (each is a
+    # process group of its own) and every sandbox a scenario left is brought down before HOME goes.
     seed_secrets
     logs=$(mktemp -d "${TMPDIR:-/tmp}/lacrei-molecule-logs.XXXXXX")
-    trap 'rm -rf "'"$HOME"'" "'"$logs"'"' EXIT
+    jobs_started=()
+    kill_tree() { # a process and all its descendants, stopped first so none forks meanwhile (Ansible's
+      # workers run in sessions of their own: killing the job's process group alone misses them)
+      local pid=$1 child
+      kill -STOP "$pid" 2>/dev/null || return 0
+      for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do kill_tree "$child"; done
+      kill -KILL "$pid" 2>/dev/null || true
+    }
+    cleanup() {
+      local job dir
+      for job in "${jobs_started[@]}"; do kill_tree "$job"; done
+      for dir in "$HOME"/.ansible/tmp/molecule.*/sandbox "$HOME"/.cache/ansible-compat/*/tmp/molecule.*/sandbox; do
+        [ -d "$dir" ] && SANDBOX_DIR=$dir python -m sandbox down > /dev/null 2>&1
+      done
+      rm -rf "$HOME" "$logs"
+    }
+    trap cleanup EXIT
+    trap 'exit 143' INT TERM
     parallel=${MOLECULE_PARALLEL:-2}
     started=$SECONDS running=0 failed=()
     for scenario in "${SCENARIOS[@]}"; do
       if [ "$running" -ge "$parallel" ]; then wait -n || true; running=$((running - 1)); fi
       echo "molecule: $scenario started"
-      scenario_test "$scenario" "$logs/$scenario" &
+      set -m; scenario_test "$scenario" "$logs/$scenario" & set +m  # a process group of its own
+      jobs_started+=($!)
       running=$((running + 1))
     done
     wait || true
+    jobs_started=()
     for scenario in "${SCENARIOS[@]}"; do
       cat "$logs/$scenario.molecule"
       read -r rc seconds < "$logs/$scenario.status" || { rc=1 seconds=?; }

@@ -35,6 +35,8 @@ HOST = "lacrei-saude-backend"
 VERBOSE = "-vvvv"
 CREDENTIALS_IN_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/@\s:\"']+:[^/@\s\"']+@", re.IGNORECASE)
 MASKS = {"", "********", "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", None}
+# A deadline, not a duration: at load 24 on the 2-core machine the emergency at -vvvv outlasted 600 s.
+RUN_TIMEOUT = 1200
 
 
 class ArgvWatch:
@@ -143,7 +145,7 @@ def seeded(tmp_path_factory):
 def playbook(box, name: str, *args: str) -> Run:
     env = dict(process_env(box.state), ANSIBLE_VERBOSITY="4")
     done = subprocess.run([ANSIBLE_PLAYBOOK, f"playbooks/{name}", VERBOSE, *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
     return Run(done.returncode, done.stdout + done.stderr)
 
 
