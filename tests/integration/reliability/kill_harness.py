@@ -369,7 +369,12 @@ class KillChecks:
 
     # -- the lease ------------------------------------------------------------------------
     def assert_lease_released_or_stale(self, kill: Kill) -> None:
-        check_lease(self.ssm, self.service, kill.pid)
+        try:
+            check_lease(self.ssm, self.service, kill.pid)
+        except AssertionError as failed:  # say where the run was killed and what it said of the lease
+            said = [line for line in kill.out.splitlines() if "lease" in line.lower()]
+            raise AssertionError(f"{failed}\nkilled at '{kill.point}' (pid {kill.pid}); its lease lines:\n"
+                                 + "\n".join(said[-20:]) + "\n... its output's end:\n" + kill.out[-2500:]) from None
 
     def after_kill(self, kill: Kill, *allowed: dict, ignore: tuple = ()) -> dict:
         """Every check after a kill; the digests now. Counts the kill."""
