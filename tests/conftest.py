@@ -148,6 +148,8 @@ LONGEST_FIRST = (
     "tests/integration/db_playbooks/",
     "tests/integration/config_rollback/",
     "tests/integration/emergency/",
+    "tests/integration/monitor/",
+    "tests/integration/ecs_emulator/",
     "tests/integration/sandbox/test_any_state.py",
     "tests/integration/readme/",
     "tests/integration/git_revert/",

@@ -5,7 +5,7 @@ scenario, before its destroy step):
 
 The secrets: those tools/molecule.sh seeded ($SANDBOX_AWS_SECRET_ACCESS_KEY,
 $SANDBOX_WEBHOOK_TOKEN, $SANDBOX_SERVICE_API_TOKEN) and the database password of the scenario's
-sandbox (random, read from its env file). Scanned: the Molecule log (every step's output), the
+sandbox and the alarm responder's bearer token (random, read from its env file, when there). Scanned: the Molecule log (every step's output), the
 ephemeral folder (Molecule's inventory, state, ansible.cfg ...) and, inside its sandbox, what the
 runbooks write: the reports, the audit trail, the backups' manifests. The sandbox's own secret
 stores (env, pgpass, aws-credentials, the PostgreSQL cluster) are where the secrets belong and are
@@ -31,6 +31,8 @@ def known_secrets(sandbox: Path) -> dict[str, str]:
                 password = urlsplit(line.split("=", 1)[1]).password
                 if password:
                     secrets["database password"] = password
+            if line.startswith("SANDBOX_RESPONDER_TOKEN=") and line.split("=", 1)[1]:
+                secrets["responder token"] = line.split("=", 1)[1]
     return secrets
 
 
@@ -59,8 +61,8 @@ def leaks(text: str, secrets: dict[str, str]) -> list[str]:
 def main(argv: list[str]) -> int:
     ephemeral, log = Path(argv[0]), Path(argv[1])
     secrets = known_secrets(ephemeral / "sandbox")
-    if len(secrets) < len(SEEDED) + 1:
-        missing = sorted((set(SEEDED) | {"database password"}) - set(secrets))
+    missing = sorted((set(SEEDED) | {"database password"}) - set(secrets))
+    if missing:
         print(f"secret scan: cannot scan {ephemeral}: no value for {', '.join(missing)}", file=sys.stderr)
         return 1
     files = files_to_scan(ephemeral, log)

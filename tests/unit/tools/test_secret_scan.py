@@ -16,6 +16,7 @@ spec.loader.exec_module(secret_scan)
 SEEDED = {"SANDBOX_AWS_SECRET_ACCESS_KEY": "awsKey0123456789", "SANDBOX_WEBHOOK_TOKEN": "whTok0123456789",
           "SANDBOX_SERVICE_API_TOKEN": "apiTok0123456789"}
 DB_PASSWORD = "dbPass0123456789"
+RESPONDER_TOKEN = "respTok0123456789"
 
 
 @pytest.fixture
@@ -26,7 +27,8 @@ def ephemeral(tmp_path, monkeypatch):
     (sandbox / "reports").mkdir(parents=True)
     (sandbox / "backups").mkdir()
     (sandbox / "env").write_text(f"DATABASE_URL=postgresql://consultas:{DB_PASSWORD}@127.0.0.1:5/db\n"
-                                 f"AWS_SECRET_ACCESS_KEY={SEEDED['SANDBOX_AWS_SECRET_ACCESS_KEY']}\n")
+                                 f"AWS_SECRET_ACCESS_KEY={SEEDED['SANDBOX_AWS_SECRET_ACCESS_KEY']}\n"
+                                 f"SANDBOX_RESPONDER_TOKEN={RESPONDER_TOKEN}\n")
     (sandbox / "pgpass").write_text(f"127.0.0.1:5:*:consultas:{DB_PASSWORD}\n")
     (sandbox / "reports" / "drill.md").write_text("# Drill\npass\n")
     (sandbox / "audit.jsonl").write_text('{"result": "ok"}\n')
@@ -41,12 +43,12 @@ def ephemeral(tmp_path, monkeypatch):
 def test_clean_scenario_passes_and_says_what_it_scanned(ephemeral, capsys):
     assert secret_scan.main([str(path) for path in ephemeral]) == 0
     out = capsys.readouterr().out
-    assert "4 secrets" in out and "1 reports, 1 audit lines" in out and "none found" in out
+    assert "5 secrets" in out and "1 reports, 1 audit lines" in out and "none found" in out
 
 
 @pytest.mark.parametrize("where", ["log", "sandbox/reports/drill.md", "sandbox/audit.jsonl",
                                    "sandbox/backups/b.dump.manifest.json", "inventory/hosts"])
-@pytest.mark.parametrize("secret", [*SEEDED.values(), DB_PASSWORD])
+@pytest.mark.parametrize("secret", [*SEEDED.values(), DB_PASSWORD, RESPONDER_TOKEN])
 def test_a_secret_anywhere_scanned_fails_naming_its_kind_not_its_value(ephemeral, capsys, where, secret):
     folder, log = ephemeral
     path = log if where == "log" else folder / where
