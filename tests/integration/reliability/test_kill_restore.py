@@ -4,6 +4,8 @@ the endpoints are checked. The database is always either the untouched original 
 restored copy, never a mix; a scratch database left is one the next run drops; a re-run restores."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sandbox import postgres
@@ -25,6 +27,17 @@ def box(tmp_path_factory):
 def connection(box) -> dict:
     return dict(login_host=box.env["PGHOST"], login_port=int(box.env["PGPORT"]), login_user=box.env["PGUSER"],
                 passfile=box.env["PGPASSFILE"])
+
+
+def settled(checks, timeout: float = 120) -> None:
+    """Until no other session is running a statement: a killed run's CREATE DATABASE goes on in its
+    server process after the client is gone and commits a moment later (a scratch database appearing
+    after the kill, which the next run's baseline must see)."""
+    deadline = time.monotonic() + timeout
+    while postgres.query(checks.url, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                                     "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")[0][0]:
+        assert time.monotonic() < deadline, "a killed run's statement is still running in PostgreSQL"
+        time.sleep(0.1)
 
 
 class ScratchBefore:
@@ -85,6 +98,7 @@ def test_restore_killed_anywhere_leaves_original_or_restored_and_rerun_restores(
 
     before = ScratchBefore()
     for point in points(checks, before):
+        settled(checks)
         before.names = set(checks.scratch_databases())
         kill = run_and_kill(box.state, "restore_db.yml", args, point)
         checks.after_kill(kill, original, backed_up)
