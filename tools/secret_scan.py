@@ -5,7 +5,7 @@ scenario, before its destroy step):
 
 The secrets: those tools/molecule.sh seeded ($SANDBOX_AWS_SECRET_ACCESS_KEY,
 $SANDBOX_WEBHOOK_TOKEN, $SANDBOX_SERVICE_API_TOKEN) and the database password of the scenario's
-sandbox and the alarm responder's bearer token (random, read from its env file, when there). Scanned: the Molecule log (every step's output), the
+sandbox the alarm responder's bearer token and the status page token (random, read from its env file, when there). Scanned: the Molecule log (every step's output), the
 ephemeral folder (Molecule's inventory, state, ansible.cfg ...) and, inside its sandbox, what the
 runbooks write: the reports, the audit trail, the backups' manifests. The sandbox's own secret
 stores (env, pgpass, aws-credentials, the PostgreSQL cluster) are where the secrets belong and are
@@ -31,8 +31,10 @@ def known_secrets(sandbox: Path) -> dict[str, str]:
                 password = urlsplit(line.split("=", 1)[1]).password
                 if password:
                     secrets["database password"] = password
-            if line.startswith("SANDBOX_RESPONDER_TOKEN=") and line.split("=", 1)[1]:
-                secrets["responder token"] = line.split("=", 1)[1]
+            for name, kind in (("SANDBOX_RESPONDER_TOKEN", "responder token"),
+                               ("LACREI_STATUS_PAGE_TOKEN", "status page token")):
+                if line.startswith(name + "=") and line.split("=", 1)[1]:
+                    secrets[kind] = line.split("=", 1)[1]
     return secrets
 
 
