@@ -15,12 +15,12 @@ def describe_deployment(ecs, arn: str) -> dict:
     return ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
 
 
-def wait_deployment(ecs, arn: str, statuses=SETTLED, timeout: float = 60.0) -> dict:
-    """Poll DescribeServiceDeployments until the deployment's status is one of ``statuses``."""
+def wait_deployment(ecs, arn: str, statuses=SETTLED, timeout: float = 60.0, until=lambda deployment: True) -> dict:
+    """Poll DescribeServiceDeployments until the deployment's status is one of ``statuses`` (and ``until`` holds)."""
     deadline = time.monotonic() + timeout
     while True:
         deployment = describe_deployment(ecs, arn)
-        if deployment["status"] in statuses:
+        if deployment["status"] in statuses and until(deployment):
             return deployment
         if time.monotonic() > deadline:
             raise TimeoutError(f"service deployment {arn} still {deployment['status']} after {timeout}s")

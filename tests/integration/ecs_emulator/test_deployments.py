@@ -87,7 +87,9 @@ def test_injected_failures_and_abort(ecs_emulator, ecs, image, running_service):
     ecs.register_task_definition(family=name, containerDefinitions=[container(image())])
     ecs.update_service(cluster="sandbox", service=name, taskDefinition=f"{name}:2")
     arn = latest_deployment(ecs, name)
-    wait_deployment(ecs, arn, statuses=("IN_PROGRESS",))
+    # ABORT once the injected failure has been counted (the failing task takes a moment to fail)
+    wait_deployment(ecs, arn, statuses=("IN_PROGRESS",),
+                    until=lambda deployment: deployment.get("deploymentCircuitBreaker", {}).get("failureCount", 0) >= 1)
     ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ABORT")
     done = wait_deployment(ecs, arn)
     assert done["status"] == "STOPPED" and "ABORT" in done["statusReason"]
