@@ -20,50 +20,15 @@ shape has no such members).
 from __future__ import annotations
 
 import json
-import threading
-from pathlib import Path
 
-from sandbox.awsjson.state import write_atomically
-
-VERSION = 1
-SECTIONS = ("clusters", "task_definitions", "services")
+from sandbox.awsjson import state
 
 
-class Store:
-    """The records plus one lock; callers hold ``lock`` across read-modify-write + ``save``."""
+class Store(state.Store):
+    """The records plus one lock (sandbox.awsjson.state.Store: load, save, clear)."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.lock = threading.RLock()
-        self.clusters: dict[str, dict] = {}
-        self.task_definitions: dict[str, list] = {}
-        self.services: dict[str, dict] = {}
-        self.generation = 0  # bumped by clear(): background work of an older generation is dropped
-
-    def load(self) -> None:
-        try:
-            data = json.loads(self.path.read_text())
-        except FileNotFoundError:
-            return
-        if data.get("version") != VERSION:
-            raise ValueError(f"{self.path}: unsupported state version {data.get('version')!r}")
-        for name in SECTIONS:
-            setattr(self, name, data[name])
-
-    def save(self) -> None:
-        with self.lock:
-            data = {"version": VERSION, **{name: getattr(self, name) for name in SECTIONS}}
-            write_atomically(self.path, json.dumps(data, indent=1, sort_keys=True))
-
-    def clear(self) -> list[dict]:
-        """Forget everything; returns the service records that were held."""
-        with self.lock:
-            records = list(self.services.values())
-            self.clusters, self.task_definitions, self.services = {}, {}, {}
-            self.generation += 1
-            self.save()
-            return records
+    SECTIONS = ("clusters", "task_definitions", "services")
 
     def snapshot(self) -> dict:
         with self.lock:
-            return json.loads(json.dumps({name: getattr(self, name) for name in SECTIONS}))
+            return json.loads(json.dumps({name: getattr(self, name) for name in self.SECTIONS}))
