@@ -12,6 +12,7 @@ The committed bench results are scanned for credentials too. See docs/reliabilit
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -30,6 +31,12 @@ from lacrei_rollback.execution import Control
 from lacrei_rollback.runbooks import Client
 from sandbox import cli as sandbox_cli, envfile
 from tests.integration.sandbox_fixture import ANSIBLE_PLAYBOOK, REPO, Run, private_sandbox, process_env
+
+# The scan tools/molecule.sh runs after each scenario: the same matcher here.
+_scan_spec = importlib.util.spec_from_file_location("secret_scan", REPO / "tools" / "secret_scan.py")
+secret_scan = importlib.util.module_from_spec(_scan_spec)
+_scan_spec.loader.exec_module(secret_scan)
+leaks = secret_scan.leaks
 
 HOST = "lacrei-saude-backend"
 VERBOSE = "-vvvv"
@@ -69,17 +76,6 @@ class ArgvWatch:
                         self.found.setdefault(kind, argv.replace("\0", " ")[:300].replace(value, "<" + kind + ">"))
             self.samples += 1
             self._stop.wait(0.02)
-
-
-def leaks(text: str, secrets: dict[str, str]) -> list[str]:
-    """The kinds of secret found in ``text``, each with where (the secret itself replaced)."""
-    found = []
-    for kind, value in sorted(secrets.items()):
-        at = text.find(value)
-        if at >= 0:
-            context = text[max(at - 160, 0):at + len(value) + 40].replace(value, f"<{kind}>")
-            found.append(f"{kind}: ...{context}...")
-    return found
 
 
 def text_of(folder: Path, skip: tuple[Path, ...] = ()) -> str:
