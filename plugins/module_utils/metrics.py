@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ansible_collections.lacrei.rollback.plugins.module_utils import log_filter
+from ansible_collections.lacrei.rollback.plugins.module_utils import cloudwatch_logs, log_filter
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
 
 NAMESPACE = "AWS/AppRunner"
@@ -60,7 +60,7 @@ class Service:
         return [{"Name": "ServiceName", "Value": self.name}, {"Name": "ServiceID", "Value": self.service_id}]
 
     def log_group(self, kind: str = "application") -> str:
-        return f"/aws/apprunner/{self.name}/{self.service_id}/{kind}"
+        return cloudwatch_logs.log_group(self.name, self.service_id, kind)
 
 
 @dataclass(frozen=True)
@@ -187,23 +187,15 @@ def read_error_lines(client, group: str, window: Window, pattern: str, keep: int
 
     At most ``max_events`` events are read (``truncated`` says when there were more).
     """
-    counts, found, scanned = [0] * window.count, [], 0
-    request = {"logGroupName": group, "startTime": window.start * 1000, "endTime": window.end * 1000 - 1}
-    if pattern:
-        request["filterPattern"] = pattern
-    more = True
     with aws_action(f"read the log group {group}"):
-        while more and scanned < max_events:
-            page = client.filter_log_events(**request)
-            events, room = page.get("events", []), max_events - scanned
-            for event in events[:room]:
-                scanned += 1
-                index = window.bucket_of(event["timestamp"] / 1000)
-                if index is not None and log_filter.matches(pattern, event.get("message", "")):
-                    counts[index] += 1
-                    found.append((event["timestamp"], event.get("message", "")))
-            more = bool(page.get("nextToken")) or len(events) > room
-            request["nextToken"] = page.get("nextToken")
+        read = cloudwatch_logs.filter_events(client, group, window.start * 1000, window.end * 1000 - 1, pattern,
+                                             max_events=max_events)
+    counts, found = [0] * window.count, []
+    for event in read.events:
+        index = window.bucket_of(event["timestamp"] / 1000)
+        if index is not None and log_filter.matches(pattern, event.get("message", "")):
+            counts[index] += 1
+            found.append((event["timestamp"], event.get("message", "")))
     found.sort(key=lambda item: item[0])
     latest = [log_filter.safe_line(message) for _, message in found[max(0, len(found) - keep):]] if keep else []
-    return ErrorLines(counts, latest, scanned, more)
+    return ErrorLines(counts, latest, len(read.events), read.truncated)

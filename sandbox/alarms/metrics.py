@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 
 from sandbox.alarms.evaluation import compute
 
+# Log events read per evaluation of a log metric filter (the time window bounds them too).
+MAX_LOG_EVENTS = 100_000
 TOKEN = re.compile(r'([?-]?)(?:"([^"]*)"|(\S+))')
 
 
@@ -108,7 +110,7 @@ class MetricReader:
         default = transformation.get("defaultValue")
         counts = [0.0] * len(starts)
         kwargs = dict(logGroupName=found["logGroupName"], startTime=starts[0] * 1000,
-                      endTime=(starts[-1] + period) * 1000)
+                      endTime=(starts[-1] + period) * 1000, PaginationConfig={"MaxItems": MAX_LOG_EVENTS})
         for page in self.logs.get_paginator("filter_log_events").paginate(**kwargs):
             for event in page["events"]:
                 index = int(event["timestamp"] // 1000 - starts[0]) // period

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -94,6 +95,35 @@ class EmulatorProcess:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read())
+
+
+@contextmanager
+def emulator_factory(state: Path, moto_url: str, **defaults):
+    """Yield ``build(**options) -> EmulatorProcess`` (started, ``defaults`` under ``options``); every
+    emulator it built is stopped on exit. The session fixtures of both emulators' tests use it."""
+    started: list[EmulatorProcess] = []
+
+    def build(**options) -> EmulatorProcess:
+        emulator = EmulatorProcess(state, moto_url, **{**defaults, **options}).start()
+        started.append(emulator)
+        return emulator
+
+    try:
+        yield build
+    finally:
+        for emulator in started:
+            emulator.stop()
+
+
+def reset(emulator: EmulatorProcess) -> EmulatorProcess:
+    """Back to an empty state with no faults (the emulator's own reset)."""
+    status, answer = emulator.control("reset", {})
+    assert status == 200, answer
+    return emulator
+
+
+def ecr_client(moto_url: str):
+    return boto3.client("ecr", endpoint_url=moto_url, **CREDENTIALS)
 
 
 def push_test_image(ecr, repository: str, tag: str) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-import boto3
 import pytest
 
+from tests.integration import emulator_process
 from tests.integration.ecs_emulator.ecs_helpers import container, wait_deployment
-from tests.integration.emulator_process import CREDENTIALS, EmulatorProcess, push_test_image
+from tests.integration.emulator_process import EmulatorProcess, push_test_image
 
 RUNTIME = "sandbox.apprunner.runtime:EcrRuntime"
 
@@ -16,17 +16,9 @@ RUNTIME = "sandbox.apprunner.runtime:EcrRuntime"
 @pytest.fixture(scope="session")
 def ecs_factory(test_state, moto_endpoint):
     """Build and start ECS emulators; all are stopped at the end of the session."""
-    started: list[EmulatorProcess] = []
-
-    def build(**options) -> EmulatorProcess:
-        emulator = EmulatorProcess(test_state, moto_endpoint, kind="ecs", runtime=RUNTIME,
-                                   **{"deploy_seconds": 0.2, **options}).start()
-        started.append(emulator)
-        return emulator
-
-    yield build
-    for emulator in started:
-        emulator.stop()
+    with emulator_process.emulator_factory(test_state, moto_endpoint, kind="ecs", runtime=RUNTIME,
+                                           deploy_seconds=0.2) as build:
+        yield build
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +29,7 @@ def shared_ecs(ecs_factory) -> EmulatorProcess:
 @pytest.fixture
 def ecs_emulator(shared_ecs) -> EmulatorProcess:
     """The shared ECS emulator, reset to an empty state with no faults, with cluster ``sandbox``."""
-    status, _ = shared_ecs.control("reset", {})
-    assert status == 200
+    emulator_process.reset(shared_ecs)
     shared_ecs.client().create_cluster(clusterName="sandbox")
     return shared_ecs
 
@@ -52,7 +43,7 @@ def ecs(ecs_emulator):
 @pytest.fixture(scope="session")
 def image(moto_endpoint):
     """Push an image into moto's ECR; returns its URI."""
-    ecr = boto3.client("ecr", endpoint_url=moto_endpoint, **CREDENTIALS)
+    ecr = emulator_process.ecr_client(moto_endpoint)
     return lambda tag=None: push_test_image(ecr, "consultas/ecs-api", tag or uuid.uuid4().hex[:12])
 
 

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-import boto3
 import pytest
 
 from tests.apprunner_operations import wait_operation
+from tests.integration import emulator_process
 from tests.integration.emulator.emulator_helpers import source
-from tests.integration.emulator_process import CREDENTIALS, EmulatorProcess, push_test_image
+from tests.integration.emulator_process import EmulatorProcess, push_test_image
 
 
 @pytest.fixture(scope="session")
 def emulator_factory(test_state, moto_endpoint):
     """Build and start extra emulators; all are stopped at the end of the session."""
-    started: list[EmulatorProcess] = []
-
-    def build(**options) -> EmulatorProcess:
-        emulator = EmulatorProcess(test_state, moto_endpoint, **options).start()
-        started.append(emulator)
-        return emulator
-
-    yield build
-    for emulator in started:
-        emulator.stop()
+    with emulator_process.emulator_factory(test_state, moto_endpoint) as build:
+        yield build
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +27,7 @@ def shared_emulator(emulator_factory) -> EmulatorProcess:
 @pytest.fixture
 def emulator(shared_emulator) -> EmulatorProcess:
     """The shared emulator, reset to an empty state with no faults."""
-    status, _ = shared_emulator.control("reset", {})
-    assert status == 200
-    return shared_emulator
+    return emulator_process.reset(shared_emulator)
 
 
 @pytest.fixture
@@ -48,7 +38,7 @@ def apprunner(emulator):
 
 @pytest.fixture(scope="session")
 def ecr(moto_endpoint):
-    return boto3.client("ecr", endpoint_url=moto_endpoint, **CREDENTIALS)
+    return emulator_process.ecr_client(moto_endpoint)
 
 
 @pytest.fixture

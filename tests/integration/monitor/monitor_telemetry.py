@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 
 import boto3
 
+from sandbox.live.telemetry import log_group
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": REGION}
@@ -25,7 +27,7 @@ class FakeService:
         self.name = name or f"svc-{uuid.uuid4().hex[:8]}"
         self.service_id = uuid.uuid4().hex
         self.arn = f"arn:aws:apprunner:{REGION}:{ACCOUNT}:service/{self.name}/{self.service_id}"
-        self.log_group = f"/aws/apprunner/{self.name}/{self.service_id}/application"
+        self.log_group = log_group(self.name, self.service_id, "application")
         self.cloudwatch = boto3.client("cloudwatch", endpoint_url=endpoint, **CREDENTIALS)
         self.logs = boto3.client("logs", endpoint_url=endpoint, **CREDENTIALS)
         self._stream = None

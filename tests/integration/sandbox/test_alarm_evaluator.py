@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from sandbox.alarms.evaluator import Evaluator
+from sandbox.live.telemetry import log_group
 from sandbox.webhook import make_handler
 from tests.unit.plugins.modules.aws_sandbox import unique
 
@@ -68,7 +69,7 @@ def test_alarms_move_and_notify_the_http_subscribers(clients, receiver):
     cloudwatch.put_metric_alarm(AlarmName=latency, Threshold=1000, Namespace="AWS/AppRunner",
                                 MetricName="RequestLatency", ExtendedStatistic="p95", Period=PERIOD,
                                 Dimensions=[{"Name": "ServiceName", "Value": service}], **common)
-    group = f"/aws/apprunner/{service}/abc/application"
+    group = log_group(service, "abc", "application")
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="instance/1")
     logs.put_metric_filter(logGroupName=group, filterName=f"lacrei-rollback-{service}-error-logs",

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from sandbox import envfile, procs
+from sandbox.live.telemetry import log_group
 
 REPO = Path(__file__).resolve().parents[3]
 REQUIRED_KEYS = {
@@ -123,6 +124,6 @@ def test_down_leaves_no_process_and_up_comes_back(sandbox):
     assert values["APPRUNNER_SERVICE_ARN"] != before
     assert [s["ServiceArn"] for s in apprunner.list_services()["ServiceSummaryList"]] == [service["ServiceArn"]]
     logs = session.client("logs", endpoint_url=values["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"])
-    group = f"/aws/apprunner/{service['ServiceName']}/{service['ServiceId']}/service"
+    group = log_group(service["ServiceName"], service["ServiceId"], "service")
     lines = [event["message"] for event in logs.get_log_events(logGroupName=group, logStreamName="events")["events"]]
     assert any("completed successfully" in line for line in lines), lines

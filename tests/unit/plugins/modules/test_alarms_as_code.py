@@ -6,6 +6,8 @@ import boto3
 import pytest
 from aws_sandbox import unique
 
+from sandbox.live.telemetry import log_group
+
 DIMS = [{"Name": "ServiceName", "Value": "svc"}]
 
 
@@ -123,7 +125,7 @@ def test_dashboard_compared_as_json(run_module, aws_env):
 
 
 def test_log_metric_filter(run_module, aws_env):
-    group = "/aws/apprunner/" + unique("svc") + "/abc/application"
+    group = log_group(unique("svc"), "abc", "application")
     args = {"name": "errors", "log_group": group, "pattern": "?ERROR ?Traceback",
             "metric_namespace": "LacreiRollback/Logs", "metric_name": "ErrorLogEvents",
             "dimensions": {"Service": "svc"}}

@@ -13,6 +13,8 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner_poller i
 from ansible_collections.lacrei.rollback.plugins.modules.apprunner_release_history import parse_event_log
 from aws_sandbox import create_repository, create_service, git_sha, push_image, set_faults
 
+from sandbox.live.telemetry import log_group
+
 MODULE = "apprunner_release_history"
 
 
@@ -47,7 +49,7 @@ def first_operation(arn) -> str:
 
 def write_event_log(service: dict, deployments: list) -> str:
     """Service event lines, App Runner's wording, for (operation id, identifier, succeeded) tuples."""
-    group = f"/aws/apprunner/{service['ServiceName']}/{service['ServiceId']}/service"
+    group = log_group(service["ServiceName"], service["ServiceId"], "service")
     logs = boto3.client("logs")
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="events")
