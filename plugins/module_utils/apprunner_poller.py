@@ -1,10 +1,13 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one App Runner waiter: poll ListOperations until an operation ends.
+"""The one poller: ``wait_until`` calls a check until it answers, and App Runner's waits on it.
 
-botocore has no App Runner waiters. The interval starts short (deployments in a sandbox take
-seconds) and grows to a ceiling (real ones take minutes). ``sleep`` and ``clock`` are
-parameters so the loop can be driven by a fake clock in tests.
+botocore has no App Runner waiters: ``wait_for_operation``, ``wait_for_new_operation`` and
+``wait_for_service_settled`` poll ListOperations / DescribeService through the same loop, and
+the ECS platforms wait for their service deployments with ``wait_until`` (``ecs_deployments``).
+The interval starts short (deployments in a sandbox take seconds) and grows to a ceiling (real
+ones take minutes). ``sleep`` and ``clock`` are parameters so the loop can be driven by a fake
+clock in tests.
 """
 from __future__ import annotations
 

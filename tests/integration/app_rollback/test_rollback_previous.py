@@ -69,7 +69,7 @@ def test_previous_again_refuses_when_no_older_release_ran(bad_release):
 
 def test_a_short_sha_works(bad_release):
     """(That a second `target=previous` moves one known-good release back when an older one ran is
-    shown in tests/unit/plugins/modules/test_apprunner_release_history.py.)"""
+    shown in tests/integration/aws_modules/test_apprunner_release_history.py.)"""
     # v1.0.0 is behind v1.2.0's irreversible migration (schema check: restore_required; see
     # test_schema_rollback.py); its code runs against this schema, so the check is skipped here.
     run = bad_release.playbook("rollback_app.yml", "-e", f"sha={bad_release.sha('v1.0.0')[:7]}",

@@ -20,7 +20,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import 
 from ansible_collections.lacrei.rollback.plugins.module_utils.config_snapshots import SnapshotStore
 from tests.integration.reliability.fault_proxy import FaultProxy
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "plugins" / "modules"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "aws_modules"))
 from aws_sandbox import create_repository, create_service, git_sha, push_image, set_faults, unique  # noqa: E402
 
 PUT = "AmazonSSM.PutParameter"

@@ -16,7 +16,7 @@ import pytest
 from sandbox.alarms.evaluator import Evaluator
 from sandbox.live.telemetry import log_group
 from sandbox.webhook import make_handler
-from tests.unit.plugins.modules.aws_sandbox import unique
+from tests.integration.aws_modules.aws_sandbox import unique
 
 PERIOD = 10
 TOKEN = "test-token-not-a-secret"

@@ -1,5 +1,5 @@
 """metrics: windows, durations, timestamps and service ARNs (the AWS reads are tested through the
-module against moto in tests/unit/plugins/modules/test_apprunner_metrics_info.py)."""
+module against moto in tests/integration/aws_modules/test_apprunner_metrics_info.py)."""
 from __future__ import annotations
 
 import pytest

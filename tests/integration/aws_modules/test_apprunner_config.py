@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from aws_sandbox import create_repository, create_service, git_sha, push_image, set_faults
-from git_fixtures import commit_file, git
+from tests.unit.plugins.modules.git_fixtures import commit_file, git
 
 CONFIG, SNAPSHOT, SNAPSHOTS = "apprunner_config", "config_snapshot", "config_snapshot_info"
 SECRET_VALUE = "s3cr3t-Value-that-must-never-leak-7781"

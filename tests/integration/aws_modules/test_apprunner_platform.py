@@ -1,16 +1,11 @@
 """AppRunnerPlatform against the emulator: the UpdateService race answered InvalidStateException."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import boto3
 import pytest
+from aws_sandbox import create_repository, create_service, git_sha, push_image
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform, ServiceBusy
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "modules"))
-from aws_sandbox import create_repository, create_service, git_sha, push_image  # noqa: E402
 
 
 class NoPrecheck(AppRunnerPlatform):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "integration" / "monitor"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "monitor"))
 from monitor_telemetry import FakeService, minute_floor, now  # noqa: E402
 
 MODULE = "apprunner_metrics_info"
