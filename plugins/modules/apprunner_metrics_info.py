@@ -97,7 +97,9 @@ options:
     description: Log group to read; default C(/aws/apprunner/<name>/<id>/application).
     type: str
   max_log_events:
-    description: At most this many log events are read per window (a warning says when more matched).
+    description:
+      - At most this many log events are read per window, in at most 20 pages of C(FilterLogEvents)
+        bounded by the window's start and end (a warning says when more matched).
     type: int
     default: 10000
   latency_percentiles:
@@ -235,6 +237,7 @@ table:
   sample: ["    time  requests  err rate ...", "14:01:00       120      1.7% ..."]
 """
 
+from ansible_collections.lacrei.rollback.plugins.module_utils import cloudwatch_logs
 from ansible_collections.lacrei.rollback.plugins.module_utils import health_verdict as hv
 from ansible_collections.lacrei.rollback.plugins.module_utils import metrics
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
@@ -302,8 +305,11 @@ class Reader:
                 raise
             self.module.warn(f"No log group {self.log_group}: error log lines unknown (no data).")
             return [None] * window.count, []
-        if found.truncated:
+        if found.truncated and found.scanned >= self.params["max_log_events"]:
             self.module.warn(f"More than {self.params['max_log_events']} log events in the window; counted the first ones only.")
+        elif found.truncated:
+            self.module.warn(f"CloudWatch Logs had more after {cloudwatch_logs.DEFAULT_MAX_PAGES} pages of the window "
+                             f"({found.scanned} events); counted those only.")
         return found.counts, found.latest
 
 

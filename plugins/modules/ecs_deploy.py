@@ -117,7 +117,7 @@ registered_task_definition:
 stopped_deployment:
   description:
     - ARN of the service deployment in flight that was (or would be) stopped with ROLLBACK
-      (O(stop_in_flight=true)); one ECS was already rolling back is followed, not stopped (C(changed=false)).
+      (O(stop_in_flight=true)); one that ECS was already rolling back is followed, not stopped (C(changed=false)).
   returned: when a deployment in flight was (or would be) stopped
   type: str
   sample: arn:aws:ecs:us-east-1:123456789012:service-deployment/lacrei/lacrei-saude-backend-ecs/Yx2LkqcXZk
