@@ -6,9 +6,7 @@ had from moto, and it is what the page bound is for.
 from __future__ import annotations
 
 import pytest
-from ansible.errors import AnsibleFilterError
 
-from ansible_collections.lacrei.rollback.plugins.filter.apprunner_log_group import FilterModule
 from ansible_collections.lacrei.rollback.plugins.module_utils import cloudwatch_logs
 from sandbox.live import telemetry
 
@@ -81,11 +79,3 @@ def test_log_group_names():
 def test_the_collection_reads_the_groups_the_sandbox_writes(kind):
     """The sandbox plays App Runner and names its groups itself; the two must agree."""
     assert cloudwatch_logs.log_group("api", "8f2e", kind) == telemetry.log_group("api", "8f2e", kind)
-
-
-def test_the_filter_gives_the_group_or_a_clear_error():
-    apprunner_log_group = FilterModule().filters()["apprunner_log_group"]
-    assert apprunner_log_group("api", "8f2e") == "/aws/apprunner/api/8f2e/application"
-    assert apprunner_log_group("api", "8f2e", "service") == "/aws/apprunner/api/8f2e/service"
-    with pytest.raises(AnsibleFilterError, match="apprunner_log_group: .*service id"):
-        apprunner_log_group("api", None)
