@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import apprunner_poller as poller
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    ActionFailed, AwsActionFailed, aws_action)
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601
 
 SETTLE_TIMEOUT = 60

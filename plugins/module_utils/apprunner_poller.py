@@ -15,7 +15,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 TERMINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED"})
 ACTIVE_STATUSES = frozenset({"PENDING", "IN_PROGRESS", "ROLLBACK_IN_PROGRESS"})

@@ -34,8 +34,9 @@ except ImportError:  # pragma: no cover - exercised only without boto3
 else:
     BOTO3_IMPORT_ERROR = None
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    ActionFailed, aws_action, is_write, may_have_been_applied)
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action, is_write, may_have_been_applied
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 DEFAULT_MAX_ATTEMPTS = 8
 REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")

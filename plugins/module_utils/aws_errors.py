@@ -1,14 +1,17 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one error mapper: botocore exceptions -> "Failed to <action>: <code>: <message>".
+"""The one AWS error mapper: botocore exceptions -> "Failed to <action>: <code>: <message>".
 
 Library code wraps each AWS call in ``aws_action("<what>")`` (a context manager that also
-works as a decorator); it raises ``AwsActionFailed``. A module's ``main()`` wraps its work in
-``fail_on_error(module)`` once, which turns any ``ActionFailed`` into a single ``fail_json``.
+works as a decorator); it raises ``AwsActionFailed``, an ``ActionFailed`` (``failures``) that
+also tells the AWS error code and whether a write may have been applied (``ambiguous``). A
+module reports it like any other failure, through ``failures.fail_on_error`` once.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
@@ -26,15 +29,6 @@ SAFE_METADATA_KEYS = {
     "HTTPStatusCode": "http_status_code",
     "RetryAttempts": "retry_attempts",
 }
-
-
-class ActionFailed(Exception):
-    """A failure a module reports as is: ``msg`` plus extra result keys in ``details``."""
-
-    def __init__(self, msg: str, **details):
-        super().__init__(msg)
-        self.msg = msg
-        self.details = details
 
 
 # Operations that only read (the rest write, and are not sent twice: see aws_client).
@@ -104,12 +98,3 @@ def aws_action(action: str):
         yield
     except (ClientError, BotoCoreError) as exc:
         raise translate(action, exc) from exc
-
-
-@contextmanager
-def fail_on_error(module):
-    """Report any ActionFailed raised inside through ``module.fail_json`` (exactly once)."""
-    try:
-        yield
-    except ActionFailed as exc:
-        module.fail_json(msg=exc.msg, **exc.details)

@@ -13,7 +13,7 @@ import shlex
 import time
 from dataclasses import dataclass
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 OUTPUT_TAIL = 4000  # characters of stdout/stderr kept in an error
 ERROR_WORDS = re.compile(r"\b(error|fatal|panic)\b", re.IGNORECASE)

@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr, ssm_parameters
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.env_masking import DEFAULT_SECRET_PATTERNS, masked
 
 PREFIX = "/lacrei-rollback"

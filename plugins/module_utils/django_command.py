@@ -13,7 +13,7 @@ import json
 import os
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import django_probe
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.command import run
 
 DJANGO_PROJECT_SPEC = dict(

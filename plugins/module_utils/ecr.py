@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601
 
 SHA_PREFIX = re.compile(r"^[0-9a-f]{7,40}$")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import apprunner_poller as poller
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_deployments import (
     ServiceDeployments, failure_message)
 from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601

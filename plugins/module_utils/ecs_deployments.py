@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import apprunner_poller as poller
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import ServiceBusy
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601
 
 ENDED = frozenset({"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"})

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs import EcsPlatform, revision_name
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_deployments import ServiceDeployments
 from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601

@@ -13,7 +13,7 @@ import re
 import tempfile
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import command
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 GIT_ENV = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true", "GIT_MERGE_AUTOEDIT": "no"}
 REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})", re.MULTILINE)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 MAX_TEXT = 1000  # characters of any one-line value: enough for a path, a reason or an ARN
 SHOWN = 60  # characters of a refused value shown back

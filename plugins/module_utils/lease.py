@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ssm_parameters
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    ActionFailed, AwsActionFailed, aws_action)
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 PREFIX = "/lacrei-rollback/leases"
 TAKEOVER_PREFIX = "/lacrei-rollback/lease-takeovers"

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import cloudwatch_logs, log_filter
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 NAMESPACE = "AWS/AppRunner"
 # query id -> (metric, statistic); ids must start with a lower-case letter.

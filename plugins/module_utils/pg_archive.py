@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 # format -> (file extension, pg_dump -F letter)
 FORMATS = {"custom": ("dump", "c"), "directory": ("dir", "d"), "plain": ("sql", "p")}

@@ -21,7 +21,7 @@ import json
 import re
 import time
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.postgres import MAX_IDENTIFIER
 
 SCRATCH = "_restore_"

@@ -16,7 +16,7 @@ import subprocess
 from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 NAMESPACE = "lacrei.rollback:"
 CLOSE_TIMEOUT = 30

@@ -10,8 +10,9 @@ put is sent again (safe: if the first one lands later, the retry is refused and 
 """
 from __future__ import annotations
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    ActionFailed, AwsActionFailed, aws_action)
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed, aws_action
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 PUT_ATTEMPTS = 3
 

@@ -157,7 +157,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils import env_file
 from ansible_collections.lacrei.rollback.plugins.module_utils import env_masking as masking
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import WAIT_SPEC, AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.git import GitRepo
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 

@@ -241,7 +241,8 @@ from ansible_collections.lacrei.rollback.plugins.module_utils import cloudwatch_
 from ansible_collections.lacrei.rollback.plugins.module_utils import health_verdict as hv
 from ansible_collections.lacrei.rollback.plugins.module_utils import metrics
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, AwsActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 
 THRESHOLD_OPTIONS = {key: dict(type="float") for key in hv.THRESHOLD_KEYS}
 ARGUMENT_SPEC = dict(

@@ -42,7 +42,8 @@ user_id:
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 
 
 def caller_identity(client) -> dict:

@@ -85,7 +85,8 @@ tripped:
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.metrics import iso, parse_time
 

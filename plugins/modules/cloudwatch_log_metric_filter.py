@@ -82,8 +82,8 @@ metric_filter:
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    ActionFailed, aws_action, fail_on_error)
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),

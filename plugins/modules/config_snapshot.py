@@ -84,7 +84,7 @@ import getpass
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.env_masking import SECRET_NAMES_SPEC
 

@@ -118,7 +118,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import pg_lock
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.django_command import (
     DJANGO_PROJECT_SPEC,

@@ -54,7 +54,7 @@ migrations:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.django_command import (
     DJANGO_PROJECT_SPEC,

@@ -169,7 +169,7 @@ target_ahead:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.django_command import DjangoProject
 
 PROJECT_OPTIONS = ("settings", "python", "environment", "database")

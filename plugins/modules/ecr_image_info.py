@@ -107,7 +107,7 @@ image_uri:
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 
 ARGUMENT_SPEC = dict(

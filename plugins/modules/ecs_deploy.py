@@ -150,7 +150,7 @@ waited_seconds:
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs import WAIT_SPEC
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_deployments import STOPPABLE
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_target import (

@@ -113,7 +113,7 @@ deployment_in_progress:
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_target import (
     SERVICE_RULES, SERVICE_SPEC, platform_for)
 

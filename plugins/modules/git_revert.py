@@ -140,7 +140,7 @@ conflicting_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.command import error_line
 from ansible_collections.lacrei.rollback.plugins.module_utils.git import REVERTS, GitRefused, GitRepo
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params

@@ -85,8 +85,8 @@ from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner_poller import (
     WaitTimeout, iter_operations, wait_until)
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    ActionFailed, AwsActionFailed, aws_action, fail_on_error)
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed, aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 
 ARGUMENT_SPEC = dict(
     service_arn=dict(type="str", required=True, aliases=["arn"]),

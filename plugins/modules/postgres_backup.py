@@ -149,7 +149,7 @@ manifest:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.django_command import (
     DJANGO_PROJECT_SPEC,
     DjangoProject,

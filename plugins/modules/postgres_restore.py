@@ -179,7 +179,7 @@ from contextlib import contextmanager
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import pg_databases as dbs
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import inside, refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.pg_archive import (
     check_against_manifest,

@@ -123,7 +123,7 @@ import re
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import lease
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 
 ARGUMENT_SPEC = dict(
     service=dict(type="str", required=True),

@@ -84,7 +84,8 @@ subscriptions:
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.log_filter import safe_line
 
 PROTOCOLS = ["http", "https", "email", "email-json", "sms", "sqs", "lambda", "application", "firehose"]

@@ -157,7 +157,7 @@ def test_create_once_tells_our_value_from_someone_elses(ssm_proxy):
 
 
 def test_three_lost_answers_say_plainly_that_it_is_unknown(ssm_proxy):
-    from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+    from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
     ssm = aws_client("ssm", {})
     name = f"/lacrei-rollback/test/{unique('p')}"

@@ -77,7 +77,7 @@ def no_region(monkeypatch, tmp_path):
 
 
 def test_missing_region_names_the_settings(no_region):
-    from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+    from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
     with pytest.raises(ActionFailed) as caught:
         factory.aws_client("ecr", params())
@@ -108,7 +108,7 @@ def test_empty_region_variables_count_as_unset(no_region):
 
 
 def test_unknown_profile_names_the_setting(no_region):
-    from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+    from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
     with pytest.raises(ActionFailed, match="profile 'nobody' is not in the AWS config files.*aws_profile in the inventory"):
         factory.resolve_region(params(profile="nobody"))

@@ -1,11 +1,12 @@
-"""The error mapper: botocore exceptions -> one 'Failed to <action>: <code>: <message>'."""
+"""The AWS error mapper: botocore exceptions -> one 'Failed to <action>: <code>: <message>'."""
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import (
-    ActionFailed, AwsActionFailed, aws_action, fail_on_error, safe_metadata)
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed, aws_action, safe_metadata
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 
 RESPONSE = {
     "Error": {"Code": "InvalidStateException", "Message": "operation in progress"},
@@ -71,14 +72,6 @@ def test_fail_on_error_fails_once_with_details():
     assert len(module.failures) == 1
     assert module.failures[0]["msg"].startswith("Failed to inner call: InvalidStateException")
     assert module.failures[0]["error"] == "InvalidStateException"
-
-
-def test_fail_on_error_reports_plain_action_failures():
-    module = FakeModule()
-    with pytest.raises(SystemExit):
-        with fail_on_error(module):
-            raise ActionFailed("Malformed git SHA", candidates=["a"])
-    assert module.failures == [{"msg": "Malformed git SHA", "candidates": ["a"]}]
 
 
 def test_ambiguity_of_failures():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 SHA_A = "a" * 40

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import metrics
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 ARN = "arn:aws:apprunner:us-east-1:123456789012:service/lacrei-saude-backend/8f2e4c1d9a7b4e0f8c3d2b1a0e9f8d7c"
 

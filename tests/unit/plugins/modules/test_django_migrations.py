@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.modules import django_migrations as mod
 
 MINIPROJ = Path(__file__).resolve().parents[3] / "integration" / "db" / "fixtures" / "miniproj"

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import pg_archive
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.pg_backup import (
     BackupRequest,
     backup_path,
