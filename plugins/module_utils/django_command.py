@@ -31,6 +31,8 @@ def probe_source() -> str:
     """The probe module's text (also when module_utils travel zipped inside AnsiballZ)."""
     loader = getattr(django_probe, "__loader__", None)
     source = loader.get_source(django_probe.__name__) if loader else None
+    if isinstance(source, bytes):  # Ansible's collection loader (a module run in-process) gives bytes
+        source = source.decode("utf-8")
     if source is None:
         with open(django_probe.__file__, encoding="utf-8") as handle:
             source = handle.read()

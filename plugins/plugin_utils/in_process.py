@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run this collection's modules inside the task's worker process when the host is the control node.
+
+Every host of the runbooks is the control node (``ansible_connection: local``, the playbook's own
+Python): there, the usual way to run a module (build an AnsiballZ payload, write it to a temporary
+folder, start a new Python that imports ansible and boto3 again, remove the folder) costs more CPU
+than most of the modules' work. The worker Ansible forks for each task is already a throwaway
+process with everything imported, so the module's ``main()`` runs there, with the same arguments
+(module_defaults, check and diff mode, no_log) and the task's ``environment``; its JSON result is
+parsed the way a module's always is. Anything else (another connection, become, async, another
+interpreter) takes Ansible's usual path. See docs/dev/conventions.md ("Modules run in-process").
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import sys
+
+from ansible.module_utils import _internal as module_side
+from ansible.module_utils import basic
+from ansible.module_utils.common import json as module_json
+from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.utils.vars import merge_hash
+
+COLLECTION = "lacrei.rollback"
+MODULES_PACKAGE = "ansible_collections.lacrei.rollback.plugins.modules"
+PROFILE = "legacy"  # the serialization profile of this collection's modules
+
+try:  # boto3 is what most modules import: loaded once in the playbook's process, every fork has it
+    import boto3  # noqa: F401 pylint: disable=unused-import
+except ImportError:  # the modules say so themselves (missing_required_lib)
+    pass
+
+
+def same_python(interpreter: str | None) -> bool:
+    """Whether ``interpreter`` is the Python this process runs (so its libraries are these)."""
+    if not interpreter:
+        return False
+    try:
+        return os.path.samefile(interpreter, sys.executable)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _module_process(args: dict, environment: dict):
+    """The process-wide state a module's main() reads, set for the block and put back after it."""
+    saved = (basic._ANSIBLE_ARGS, getattr(basic, "_ANSIBLE_PROFILE", None), module_side.is_controller,
+             dict(os.environ))
+    encoder = module_json.get_module_encoder(PROFILE, module_json.Direction.CONTROLLER_TO_MODULE)
+    basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}, cls=encoder).encode()
+    basic._ANSIBLE_PROFILE = PROFILE
+    module_side.is_controller = False  # warnings go into the result, as a module's do
+    os.environ.update({key: str(value) for key, value in environment.items()})
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, module_side.is_controller, environ = saved
+        os.environ.clear()
+        os.environ.update(environ)
+
+
+def run_module(name: str, args: dict, environment: dict | None = None) -> str:
+    """Run module ``name`` of this collection in this process; return what it printed (its JSON)."""
+    module = importlib.import_module(f"{MODULES_PACKAGE}.{name}")
+    out = io.StringIO()
+    with _module_process(args, environment or {}), contextlib.redirect_stdout(out):
+        try:
+            module.main()
+        except SystemExit:
+            pass
+    return out.getvalue()
+
+
+class InProcessAction(NormalAction):
+    """The action of every module of this collection (plugins/action/<module>.py imports it); Ansible's
+    usual one (``normal``) where the module cannot run in-process."""
+
+    def _in_process(self, task_vars: dict) -> bool:
+        connection = getattr(self._connection, "transport", None) or self._play_context.connection
+        interpreter = task_vars.get("ansible_python_interpreter")
+        if isinstance(interpreter, str) and "{{" in interpreter:
+            interpreter = self._templar.template(interpreter)
+        return (connection in ("local", "ansible.builtin.local") and not self._play_context.become
+                and not self._task.async_val and same_python(interpreter))
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        if not self._in_process(task_vars):
+            return super().run(tmp, task_vars)
+        result = super(NormalAction, self).run(tmp, task_vars)  # ActionBase's checks, not the module run
+        name = self._task.resolved_action or self._task.action
+        args = dict(self._task.args)
+        self._update_module_args(name, args, task_vars)
+        environment: dict = {}
+        self._compute_environment_string(environment)
+        stdout = run_module(name.rsplit(".", 1)[-1], args, environment)
+        parsed = self._parse_returned_data({"stdout": stdout, "stderr": "", "rc": 0}, PROFILE)
+        parsed.remove_internal_keys()
+        return merge_hash(result, parsed.as_result_dict(for_round_trip=True))
