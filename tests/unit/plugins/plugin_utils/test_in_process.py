@@ -1,0 +1,61 @@
+"""The in-process module runner (plugins/plugin_utils/in_process.py) on real modules of the collection."""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from ansible.module_utils import _internal as module_side
+from ansible.module_utils import basic
+
+from ansible_collections.lacrei.rollback.plugins.plugin_utils import in_process
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+def test_only_this_python_counts_as_the_same_python():
+    assert in_process.same_python(sys.executable)
+    assert not in_process.same_python(None)
+    assert not in_process.same_python("/bin/sh")
+    assert not in_process.same_python("/nonexistent/python3")
+
+
+def test_a_module_runs_and_prints_its_json_result():
+    out = in_process.run_module("input_check", {"inputs": {"sha": {"value": "0123abc", "kind": "git_sha"}}})
+    result = json.loads(out.strip().splitlines()[-1])
+    assert not result.get("failed") and result["changed"] is False
+
+
+def test_a_refusal_comes_back_as_the_modules_failure():
+    out = in_process.run_module("input_check", {"inputs": {"sha": {"value": "--upload-pack=x", "kind": "git_sha"}}})
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["failed"] is True and "sha" in result["msg"]
+
+
+def test_check_mode_reaches_the_module():
+    out = in_process.run_module("input_check", {"inputs": {}, "_ansible_check_mode": True})
+    assert json.loads(out.strip().splitlines()[-1])["changed"] is False
+
+
+def test_the_environment_holds_only_while_the_module_runs(monkeypatch):
+    monkeypatch.delenv("LACREI_IN_PROCESS_PROBE", raising=False)
+    before = (basic._ANSIBLE_ARGS, module_side.is_controller)
+    seen = {}
+    with in_process._module_process({"x": 1}, {"LACREI_IN_PROCESS_PROBE": 42}):
+        seen["env"] = os.environ.get("LACREI_IN_PROCESS_PROBE")
+        seen["args"] = json.loads(basic._ANSIBLE_ARGS)["ANSIBLE_MODULE_ARGS"]
+        seen["controller"] = module_side.is_controller
+    assert seen == {"env": "42", "args": {"x": 1}, "controller": False}
+    assert "LACREI_IN_PROCESS_PROBE" not in os.environ
+    assert (basic._ANSIBLE_ARGS, module_side.is_controller) == before
+
+
+def test_every_module_has_its_in_process_action():
+    modules = sorted(path.stem for path in (REPO / "plugins" / "modules").glob("*.py") if path.stem != "__init__")
+    actions = sorted(path.stem for path in (REPO / "plugins" / "action").glob("*.py") if path.stem != "__init__")
+    assert actions == modules
+    for name in actions:
+        action = importlib.import_module(f"ansible_collections.lacrei.rollback.plugins.action.{name}")
+        assert action.ActionModule is in_process.InProcessAction
