@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from ansible_collections.lacrei.rollback.plugins.module_utils import progress
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
@@ -83,13 +84,16 @@ def find_operation(client, service_arn: str, operation_id: str) -> dict | None:
     return next((op for op in iter_operations(client, service_arn) if op.get("Id") == operation_id), None)
 
 
-def _poll(check, what: str, timeout: float, interval_start: float, sleep, clock):
-    """Call ``check()`` until it returns something truthy; WaitTimeout after ``timeout``."""
+def _poll(check, what: str, timeout: float, interval_start: float, sleep, clock, status=None):
+    """Call ``check()`` until it returns something truthy; WaitTimeout after ``timeout``. A person
+    watching sees ``status()`` (or "not ended yet") and the time elapsed now and then (module_utils/progress)."""
     started = clock()
+    ticker = progress.Ticker(what, clock)
     for interval in intervals(interval_start):
         found = check()
         if found:
             return found, clock() - started
+        ticker.tick(status() if status else None)
         remaining = timeout - (clock() - started)
         if remaining <= 0:
             raise WaitTimeout(f"Timed out after {timeout:g}s waiting for {what}", timeout=timeout)
@@ -97,9 +101,9 @@ def _poll(check, what: str, timeout: float, interval_start: float, sleep, clock)
 
 
 def wait_until(check, what: str, timeout: float, interval_start: float = INTERVAL_START,
-               sleep=time.sleep, clock=time.monotonic):
+               sleep=time.sleep, clock=time.monotonic, status=None):
     """The same loop for other end conditions: ``(check()'s first truthy answer, seconds waited)``."""
-    return _poll(check, what, timeout, interval_start, sleep, clock)
+    return _poll(check, what, timeout, interval_start, sleep, clock, status)
 
 
 def wait_for_operation(client, service_arn: str, operation_id: str, timeout: float,
@@ -119,7 +123,8 @@ def wait_for_operation(client, service_arn: str, operation_id: str, timeout: flo
 
     what = f"App Runner operation {operation_id} on {service_arn}"
     try:
-        summary, waited = _poll(ended, what, timeout, interval_start, sleep, clock)
+        summary, waited = _poll(ended, what, timeout, interval_start, sleep, clock,
+                                status=lambda: (last.get("summary") or {}).get("Status", "not listed yet"))
     except WaitTimeout as exc:
         status = (last.get("summary") or {}).get("Status", "not listed yet")
         raise WaitTimeout(f"{exc.msg} (last status: {status}); the operation goes on in App Runner",

@@ -166,7 +166,9 @@ class ServiceDeployments:
             return last["deployment"] if last["deployment"].get("status") in ENDED else None
 
         try:
-            deployment, waited = poller.wait_until(ended, f"ECS service deployment {arn}", timeout)
+            deployment, waited = poller.wait_until(
+                ended, f"ECS service deployment {arn}", timeout,
+                status=lambda: (last.get("deployment") or {}).get("status", "not described yet"))
         except poller.WaitTimeout as exc:
             status = (last.get("deployment") or {}).get("status", "not described yet")
             raise poller.WaitTimeout(f"{exc.msg} (last status: {status}); the deployment goes on in ECS",

@@ -24,11 +24,15 @@ from ansible.module_utils import _internal as module_side
 from ansible.module_utils import basic
 from ansible.module_utils.common import json as module_json
 from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
+
+from ansible_collections.lacrei.rollback.plugins.module_utils import progress
 
 COLLECTION = "lacrei.rollback"
 MODULES_PACKAGE = "ansible_collections.lacrei.rollback.plugins.modules"
 PROFILE = "legacy"  # the serialization profile of this collection's modules
+display = Display()
 
 try:  # boto3 is what most modules import: loaded once in the playbook's process, every fork has it
     import boto3  # noqa: F401 pylint: disable=unused-import
@@ -64,15 +68,20 @@ def _module_process(args: dict, environment: dict):
         os.environ.update(environ)
 
 
-def run_module(name: str, args: dict, environment: dict | None = None) -> str:
-    """Run module ``name`` of this collection in this process; return what it printed (its JSON)."""
+def run_module(name: str, args: dict, environment: dict | None = None, show=None) -> str:
+    """Run module ``name`` of this collection in this process; return what it printed (its JSON).
+    ``show(line)`` shows the module's progress lines while it runs (module_utils/progress)."""
     module = importlib.import_module(f"{MODULES_PACKAGE}.{name}")
     out = io.StringIO()
-    with _module_process(args, environment or {}), contextlib.redirect_stdout(out):
-        try:
-            module.main()
-        except SystemExit:
-            pass
+    progress.set_sink(show)
+    try:
+        with _module_process(args, environment or {}), contextlib.redirect_stdout(out):
+            try:
+                module.main()
+            except SystemExit:
+                pass
+    finally:
+        progress.set_sink(None)
     return out.getvalue()
 
 
@@ -98,7 +107,9 @@ class InProcessAction(NormalAction):
         self._update_module_args(name, args, task_vars)
         environment: dict = {}
         self._compute_environment_string(environment)
-        stdout = run_module(name.rsplit(".", 1)[-1], args, environment)
+        host = task_vars.get("inventory_hostname", "")
+        stdout = run_module(name.rsplit(".", 1)[-1], args, environment,
+                            show=lambda line: display.display(f"  [{host}] {line}"))
         parsed = self._parse_returned_data({"stdout": stdout, "stderr": "", "rc": 0}, PROFILE)
         parsed.remove_internal_keys()
         return merge_hash(result, parsed.as_result_dict(for_round_trip=True))

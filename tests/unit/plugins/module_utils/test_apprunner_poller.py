@@ -120,3 +120,30 @@ def test_service_settles():
     service = poller.wait_for_service_settled(Service(), ARN, 30, sleep=clock.sleep, clock=clock)
     assert service["Status"] == "RUNNING"
     assert len(clock.sleeps) == 2
+
+
+def test_a_person_watching_sees_the_status_and_elapsed_time(monkeypatch):
+    from ansible_collections.lacrei.rollback.plugins.module_utils import progress
+
+    monkeypatch.setenv("LACREI_PROGRESS_SECONDS", "2")
+    lines = []
+    progress.set_sink(lines.append)
+    try:
+        clock = FakeClock()
+        wait(ScriptedOperations(["IN_PROGRESS"] * 8 + ["SUCCEEDED"]), clock)
+    finally:
+        progress.set_sink(None)
+    # 7 s of polls one second apart at most: a line every 2 s, each with the status and the time so far
+    assert len(lines) == 3, lines
+    assert all("App Runner operation op-2" in line and "IN_PROGRESS" in line for line in lines)
+    assert [line.rsplit(", ", 1)[1] for line in lines] == ["2s elapsed", "4s elapsed", "6s elapsed"]
+
+
+def test_without_a_sink_nothing_is_shown_and_a_bad_setting_falls_back(monkeypatch):
+    from ansible_collections.lacrei.rollback.plugins.module_utils import progress
+
+    monkeypatch.setenv("LACREI_PROGRESS_SECONDS", "soon")
+    assert progress.every() == progress.EVERY_DEFAULT <= 15
+    ticker = progress.Ticker("x", clock=lambda: 1000.0)
+    ticker.started = ticker.last = 0.0
+    ticker.tick("IN_PROGRESS")  # no sink: nothing to call, nothing raised
