@@ -50,3 +50,42 @@ def test_a_closed_option_states_its_default(role, name, option):
     assert "default" in option, f"{name} has no default in roles/{role}/meta/argument_specs.yml"
     if option.get("choices"):
         assert option["default"] in option["choices"]
+
+
+def include_tasks_of(path: Path):
+    """(line number, task, the comment lines just above it) of every include_* task in a tasks/playbook file."""
+    lines = path.read_text().splitlines()
+
+    def walk(tasks):
+        for task in tasks or []:
+            if not isinstance(task, dict):
+                continue
+            for key in ("block", "rescue", "always", "tasks", "pre_tasks", "post_tasks"):
+                yield from walk(task.get(key))
+            if any(key in task for key in ("ansible.builtin.include_tasks", "ansible.builtin.include_role")):
+                yield task
+
+    for task in walk(yaml.safe_load(path.read_text())):
+        number = next(n for n, line in enumerate(lines) if line.strip().startswith("- name:")
+                      and line.split("- name:", 1)[1].strip() == task["name"])
+        above = []
+        while number - 1 - len(above) >= 0 and lines[number - 1 - len(above)].strip().startswith("#"):
+            above.append(lines[number - 1 - len(above)].strip())
+        yield number + 1, task, above
+
+
+INCLUDES = [pytest.param(path, number, task, above, id=f"{path.relative_to(REPO)}:{number}")
+            for path in sorted([*REPO.glob("roles/*/tasks/*.yml"), *REPO.glob("playbooks/*.yml")])
+            for number, task, above in include_tasks_of(path)]
+
+
+@pytest.mark.parametrize(("path", "number", "task", "above"), INCLUDES)
+def test_an_include_is_there_for_a_dynamic_reason(path, number, task, above):
+    """docs/dev/conventions.md: import_* by default; an include loops, takes a file/tasks_from chosen by a
+    variable, or says why above it (# include: ...)."""
+    args = task.get("ansible.builtin.include_tasks") or task.get("ansible.builtin.include_role")
+    looped = any(key == "loop" or key.startswith("with_") for key in task)
+    chosen = "{{" in str(args.get("file", "")) + str(args.get("tasks_from", ""))
+    assert looped or chosen or any(line.startswith("# include:") for line in above), \
+        f"{path.relative_to(REPO)}:{number} '{task['name']}' could be an import (or say why not with # include:)"
+
