@@ -1,0 +1,45 @@
+"""The filters the roles' defaults share: service_name, audit_log_path and seconds."""
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.lacrei.rollback.plugins.filter import audit_log_path, seconds, service_name
+
+ARN = "arn:aws:apprunner:us-east-1:123456789012:service/lacrei-api/0123456789abcdef"
+
+
+def test_service_name_is_read_from_the_arn():
+    assert service_name.FilterModule().filters()["service_name"](ARN, "host-1") == "lacrei-api"
+
+
+@pytest.mark.parametrize("arn", ["", None, "not-an-arn", "arn:aws:apprunner:us-east-1:1:service"])
+def test_service_name_falls_back_when_the_arn_holds_none(arn):
+    assert service_name.service_name(arn, "host-1") == "host-1"
+
+
+def test_the_audit_path_given_is_kept(monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", "/elsewhere")
+    assert audit_log_path.FilterModule().filters()["audit_log_path"]("/srv/audit.jsonl") == "/srv/audit.jsonl"
+
+
+def test_the_default_audit_path_honours_xdg_state_home(monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", "/var/state/me/")
+    assert audit_log_path.audit_log_path("") == "/var/state/me/lacrei-rollback/audit.jsonl"
+
+
+@pytest.mark.parametrize("environ", [{}, {"XDG_STATE_HOME": ""}])
+def test_the_default_audit_path_without_xdg_state_home_is_under_local_state(environ):
+    assert audit_log_path.default_audit_log_path(environ) == "~/.local/state/lacrei-rollback/audit.jsonl"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("30s", 30), ("10m", 600), ("1h", 3600), (" 2m ", 120), ("45", 45),
+                                                (90, 90), ("0s", 0), ("500ms", 0.5)])
+def test_seconds_reads_durations(text, expected):
+    assert seconds.FilterModule().filters()["seconds"](text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "10x", "m", "-5s", "1h30m", None])
+def test_seconds_refuses_what_is_not_a_duration(text):
+    with pytest.raises(AnsibleFilterError, match="duration such as 30s"):
+        seconds.seconds(text)
