@@ -103,12 +103,29 @@ image_uri:
   returned: when O(sha) is given
   type: str
   sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/consultas-api:3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d
+release:
+  description:
+    - The image O(sha) resolved to as a release record, the one shape of a release that
+      P(lacrei.rollback.apprunner_deploy#module) takes as O(lacrei.rollback.apprunner_deploy#module:release).
+    - C(ran) is null (whether a service ran it is not looked up here).
+  returned: when O(sha) is given
+  type: dict
+  contains:
+    sha: {description: The full git SHA tag., type: str, sample: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d}
+    tags: {description: Every tag of the image, sorted., type: list, elements: str, sample: [3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d, v1.3.0]}
+    version: {description: Its first version-like tag (null when none)., type: str, sample: v1.3.0}
+    digest: {description: Image manifest digest., type: str, sample: "sha256:5e9f..."}
+    image_uri: {description: C(repository_uri:sha)., type: str, sample: "123456789012.dkr.ecr.us-east-1.amazonaws.com/consultas-api:3f9c2ab0..."}
+    pushed_at: {description: "When the image was pushed (ISO 8601, UTC).", type: str, sample: "2024-05-02T13:45:10+00:00"}
+    ran: {description: Always null here., type: str, sample: null}
+  sample: {sha: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d, version: v1.3.0, digest: "sha256:5e9f..."}
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
+from ansible_collections.lacrei.rollback.plugins.module_utils.releases import release_record
 
 ARGUMENT_SPEC = dict(
     repository=dict(type="str", required=True, aliases=["repository_name"]),
@@ -127,7 +144,7 @@ def image_info(client, params: dict) -> dict:
               "images": ecr.filter_images(images, params["tag"], params["tag_prefix"])}
     if params["sha"]:
         tag, image = ecr.resolve_sha(images, params["sha"], repository)
-        result.update(tag=tag, image=image, image_uri=ecr.image_uri(uri, tag))
+        result.update(tag=tag, image=image, image_uri=ecr.image_uri(uri, tag), release=release_record(uri, image))
     return result
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner_poller import (
     wait_for_operation, wait_for_service_settled)
-from ansible_collections.lacrei.rollback.plugins.modules.apprunner_release_history import parse_event_log
+from ansible_collections.lacrei.rollback.plugins.module_utils.release_history import parse_event_log
 from aws_sandbox import create_repository, create_service, git_sha, push_image, set_faults
 
 from sandbox.live.telemetry import log_group
