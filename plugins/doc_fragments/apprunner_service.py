@@ -15,7 +15,7 @@ options:
 """
 
     # Waiting for the operation a module starts
-    # (plugins/module_utils/apprunner.py WAIT_SPEC and AppRunnerPlatform.start_and_wait).
+    # (plugins/module_utils/apprunner.py WAIT_SPEC and AppRunnerPlatform.started, finish, judge).
     WAIT = r"""
 options:
   wait:
@@ -44,7 +44,7 @@ options:
               '*SESSION*', DATABASE_URL]
 """
 
-    # What AppRunnerPlatform.start_and_wait records of the operation a module starts.
+    # What AppRunnerPlatform.started and finish record of the operation a module starts.
     OPERATION_RETURN = r"""
 operation_id:
   description: Id of the App Runner operation started (null when none was).

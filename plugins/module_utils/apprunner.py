@@ -2,11 +2,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """AWS App Runner behind the small "thing that runs an image" interface.
 
-A compute platform offers: ``describe(service)`` -> normalized dict, ``deploy(service, image)``
--> operation id, ``configure(service, image_configuration)`` -> operation id,
-``list_operations(service, limit)``, ``wait(service, operation_id, timeout)`` -> OperationResult,
-``start_and_wait(...)`` (start one operation, wait, judge it), ``ensure_idle(service)``. Modules use only these, so another platform
-(ECS) can sit beside this class later.
+A compute platform offers: ``read(service)`` -> DescribeService's service, ``describe(service)``
+-> normalized dict, ``deploy(service, image)`` -> operation id, ``configure(service,
+image_configuration)`` -> operation id, ``list_operations(service, limit)``, ``wait(service,
+operation_id, timeout)`` -> OperationResult, ``started(result, operation_id)``, ``finish(service,
+result, timeout)`` -> the service after the operation and ``judge(result, what, now)`` (fail unless
+it ended SUCCEEDED), ``ensure_idle(service)``. The writes take the service a caller already read
+(``service=``), so one DescribeService serves the decision and the read-modify-write. Modules use
+only these, so another platform (ECS) can sit beside this class.
 """
 from __future__ import annotations
 
@@ -88,12 +91,13 @@ class AppRunnerPlatform:
         # Writes whose answer was lost and that were found to have taken effect (for the result).
         self.recovered_writes: list[dict] = []
 
-    def _service(self, service_arn: str) -> dict:
+    def read(self, service_arn: str) -> dict:
+        """DescribeService's ``Service`` (one request); ``normalize_service`` makes it readable."""
         with aws_action(f"describe App Runner service {service_arn}"):
             return self.client.describe_service(ServiceArn=service_arn)["Service"]
 
     def describe(self, service_arn: str, include_env_values: bool = False) -> dict:
-        return normalize_service(self._service(service_arn), include_env_values)
+        return normalize_service(self.read(service_arn), include_env_values)
 
     def list_operations(self, service_arn: str, limit: int = 5) -> list[dict]:
         return [normalize_operation(op) for op in poller.iter_operations(self.client, service_arn, limit)]
@@ -106,7 +110,7 @@ class AppRunnerPlatform:
 
     def ensure_idle(self, service_arn: str, status: str | None = None) -> None:
         """Raise ServiceBusy when the service runs an operation (status given or looked up)."""
-        status = status or self._service(service_arn).get("Status")
+        status = status or self.read(service_arn).get("Status")
         if status == "OPERATION_IN_PROGRESS":
             raise self._busy(service_arn)
 
@@ -120,38 +124,42 @@ class AppRunnerPlatform:
             f"--service-arn {service_arn}`) and run this again.",
             error="InvalidStateException", operation_in_progress=op or None)
 
-    def deploy(self, service_arn: str, image_identifier: str) -> str:
-        """Point the service at ``image_identifier``, keeping every other setting; the operation id."""
-        def point(image_repository):
-            image_repository["ImageIdentifier"] = image_identifier
-        return self._update_image_repository(service_arn, point, f"to {image_identifier}")
+    def deploy(self, service_arn: str, image_identifier: str, service: dict | None = None) -> str:
+        """Point the service at ``image_identifier``, keeping every other setting; the operation id.
+        ``service``: what ``read`` returned, when the caller has just read it (not read again)."""
+        source = self._image_source(service_arn, service)
+        source["ImageRepository"]["ImageIdentifier"] = image_identifier
+        return self._update_image_repository(service_arn, source, f"to {image_identifier}")
 
     @staticmethod
     def _image_repository(service: dict) -> dict:
         return (service.get("SourceConfiguration") or {}).get("ImageRepository") or {}
 
-    def configure(self, service_arn: str, image_configuration: dict) -> str:
+    def configure(self, service_arn: str, image_configuration: dict, service: dict | None = None) -> str:
         """Set keys of the image configuration (e.g. RuntimeEnvironmentVariables), keeping the image
         and every other setting; the operation id. A key set to None is removed."""
-        def configure(image_repository):
-            config = image_repository.setdefault("ImageConfiguration", {})
-            for key, value in image_configuration.items():
-                if value is None:
-                    config.pop(key, None)
-                else:
-                    config[key] = value
-        return self._update_image_repository(service_arn, configure,
+        source = self._image_source(service_arn, service)
+        config = source["ImageRepository"].setdefault("ImageConfiguration", {})
+        for key, value in image_configuration.items():
+            if value is None:
+                config.pop(key, None)
+            else:
+                config[key] = value
+        return self._update_image_repository(service_arn, source,
                                              "image configuration (" + ", ".join(sorted(image_configuration)) + ")")
 
-    def _update_image_repository(self, service_arn: str, change, what: str) -> str:
-        """Read-modify-write of the service's image repository source; the operation id."""
-        service = self._service(service_arn)
+    def _image_source(self, service_arn: str, service: dict | None) -> dict:
+        """A copy of the (given or read) service's source configuration, once it is known idle."""
+        service = service if service is not None else self.read(service_arn)
         source = copy.deepcopy(service.get("SourceConfiguration") or {})
         if "ImageRepository" not in source:
             raise ActionFailed(f"App Runner service {service_arn} is built from source code, not from an "
                                "image; it cannot be pointed at an image")
         self.ensure_idle(service_arn, service.get("Status"))
-        change(source["ImageRepository"])
+        return source
+
+    def _update_image_repository(self, service_arn: str, source: dict, what: str) -> str:
+        """UpdateService with ``source`` (a read-modify-write's result); the operation id."""
         known = {op.get("Id") for op in poller.iter_operations(self.client, service_arn, poller.PAGE_SIZE)}
         try:
             with aws_action(f"update App Runner service {service_arn} {what}"):
@@ -170,7 +178,7 @@ class AppRunnerPlatform:
         found = poller.wait_for_new_operation(self.client, service_arn, known, "UPDATE_SERVICE",
                                               self.lookup_timeout)
         if found is not None:
-            configured = self._image_repository(self._service(service_arn))
+            configured = self._image_repository(self.read(service_arn))
             rolled_back = found.get("Status") in poller.TERMINAL_STATUSES - {"SUCCEEDED"}
             if as_requested(configured, wanted) or rolled_back:
                 self.recovered_writes.append({
@@ -193,33 +201,34 @@ class AppRunnerPlatform:
         poller.wait_for_service_settled(self.client, service_arn, self.settle_timeout)
         return result
 
-    def start_and_wait(self, service_arn: str, start, result: dict, *, timeout: int | None, what: str,
-                       serving_now) -> dict:
-        """Start one operation, wait for it and fail unless it ends SUCCEEDED; ``result`` updated.
-
-        ``start()`` starts the operation and returns its id. Without ``timeout`` this returns once
-        it has started (status IN_PROGRESS). ``serving_now(service)`` -> (fields, sentence) reads
-        the service after the operation: fields go into ``result``, the sentence tells a failed
-        run's reader what runs now. ``what`` names the change ("Deployment of ... to ...").
-        """
-        result.update(changed=True, operation_id=start(), status="IN_PROGRESS")
+    def started(self, result: dict, operation_id: str) -> dict:
+        """``result`` with the operation just started (and the lost answer it was found by, if any)."""
+        result.update(changed=True, operation_id=operation_id, status="IN_PROGRESS")
         if self.recovered_writes:
             result["recovered_write"] = self.recovered_writes[-1]
-        if timeout is None:
-            return result
+        return result
+
+    def finish(self, service_arn: str, result: dict, timeout: float) -> dict:
+        """Wait for ``result``'s operation; ``result`` gains its status and durations. The service as it
+        is after the operation (normalized). A WaitTimeout carries ``result``."""
         try:
             outcome = self.wait(service_arn, result["operation_id"], timeout)
         except poller.WaitTimeout as exc:
             exc.details.update(result)
             raise
-        fields, sentence = serving_now(self.describe(service_arn))
-        result.update(fields, status=outcome.status, deployment_seconds=outcome.duration_seconds,
+        result.update(status=outcome.status, deployment_seconds=outcome.duration_seconds,
                       waited_seconds=outcome.waited_seconds)
-        if outcome.succeeded:
+        return self.describe(service_arn)
+
+    @staticmethod
+    def judge(result: dict, what: str, now: str) -> dict:
+        """``result`` when its operation ended SUCCEEDED; else ActionFailed saying so. ``what`` names
+        the change ("Deployment of ... to ..."), ``now`` tells a failed run's reader what runs now."""
+        if result["status"] == "SUCCEEDED":
             return result
-        rolled_back = outcome.status == "ROLLBACK_SUCCEEDED"
+        rolled_back = result["status"] == "ROLLBACK_SUCCEEDED"
         how = "App Runner rolled the deployment back" if rolled_back else "the service may be left in between"
         raise ActionFailed(
-            f"{what} ended {outcome.status} (operation {result['operation_id']}): {how}; {sentence}. "
+            f"{what} ended {result['status']} (operation {result['operation_id']}): {how}; {now}. "
             "Check the service's deployment and application logs before trying again.",
             **dict(result, changed=not rolled_back))

@@ -275,16 +275,14 @@ def image_configuration(target: dict) -> dict:
 
 def apply(module, platform, target: dict, result: dict) -> dict:
     params, arn = module.params, module.params["service_arn"]
+    platform.started(result, platform.configure(arn, image_configuration(target)))
+    if not params["wait"]:
+        return result
+    service = platform.finish(arn, result, params["wait_timeout"])
     before = (result["snapshot"] or {}).get("version")
-
-    def variables_now(service: dict) -> tuple[dict, str]:
-        return {}, (f"the service now has variables {', '.join(service['environment_variable_names'])}; "
-                    f"the configuration before this run is snapshot {before}")
-
-    return platform.start_and_wait(arn, lambda: platform.configure(arn, image_configuration(target)), result,
-                                   timeout=params["wait_timeout"] if params["wait"] else None,
-                                   what=f"Configuration change of App Runner service {arn}",
-                                   serving_now=variables_now)
+    return platform.judge(result, f"Configuration change of App Runner service {arn}",
+                          f"the service now has variables {', '.join(service['environment_variable_names'])}; "
+                          f"the configuration before this run is snapshot {before}")
 
 
 def configure(module, platform) -> dict:

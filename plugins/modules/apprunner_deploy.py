@@ -14,12 +14,28 @@ description:
   - Waits for the deployment operation and fails unless it ends C(SUCCEEDED). When App Runner rolls
     the deployment back (C(ROLLBACK_SUCCEEDED)), the failure says which image is serving now.
   - Refuses, changing nothing, while the service runs another operation, naming that operation.
+  - Reads the service once (DescribeService), for the decision and the read-modify-write alike.
 version_added: "0.1.0"
 options:
   image:
     description:
       - Full image identifier to run, C(registry/repository:tag) or C(registry/repository@sha256:...).
-      - Mutually exclusive with O(repository_uri) and O(tag).
+      - Mutually exclusive with O(repository_uri), O(tag) and O(release).
+    type: str
+  release:
+    description:
+      - A release record, as P(lacrei.rollback.app_rollback_preflight#module) (RV(lacrei.rollback.app_rollback_preflight#module:target)),
+        P(lacrei.rollback.ecr_image_info#module) (RV(lacrei.rollback.ecr_image_info#module:release)) or
+        P(lacrei.rollback.apprunner_release_history#module) (RV(lacrei.rollback.apprunner_release_history#module:previous_release))
+        return it. Its C(image_uri) is deployed, or with O(pin_digest=true) C(repository@digest) with
+        its C(digest), without looking the digest up again.
+    type: dict
+  expected_image:
+    description:
+      - The image identifier the caller saw the service configured with (for example the preflight's
+        RV(lacrei.rollback.app_rollback_preflight#module:service.image_identifier)).
+      - When the service is configured with another image now, the module refuses, changing nothing:
+        someone changed the service since the decision was taken.
     type: str
   repository_uri:
     description: Repository URI of the image; with O(tag).
@@ -29,8 +45,8 @@ options:
     type: str
   pin_digest:
     description:
-      - Resolve the tag in ECR and deploy C(repository@sha256:...), so that a tag moved later cannot
-        change what the service runs.
+      - Deploy C(repository@sha256:...), so that a tag moved later cannot change what the service runs.
+        The digest is the O(release)'s, else the tag's looked up in ECR.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -45,6 +61,13 @@ author:
 """
 
 EXAMPLES = r"""
+- name: Deploy what the preflight decided, as it saw it
+  lacrei.rollback.apprunner_deploy:
+    service_arn: "{{ service_arn }}"
+    release: "{{ preflight.target }}"
+    expected_image: "{{ preflight.service.image_identifier }}"
+    pin_digest: true
+
 - name: Roll the API back to the previous release, pinned by digest
   lacrei.rollback.apprunner_deploy:
     service_arn: "{{ service_arn }}"
@@ -80,26 +103,37 @@ serving_image:
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import WAIT_SPEC, AppRunnerPlatform
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import (
+    WAIT_SPEC, AppRunnerPlatform, normalize_service)
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.releases import deploy_identifier
 
 ARGUMENT_SPEC = dict(
     service_arn=dict(type="str", required=True, aliases=["arn"]),
     image=dict(type="str"),
     repository_uri=dict(type="str"),
     tag=dict(type="str"),
+    release=dict(type="dict"),
+    expected_image=dict(type="str"),
     pin_digest=dict(type="bool", default=False),
     **WAIT_SPEC,
 )
 MODULE_RULES = dict(
-    mutually_exclusive=[["image", "repository_uri"], ["image", "tag"]],
+    mutually_exclusive=[["image", "repository_uri", "release"], ["image", "tag"], ["release", "tag"]],
     required_together=[["repository_uri", "tag"]],
-    required_one_of=[["image", "repository_uri"]],
+    required_one_of=[["image", "repository_uri", "release"]],
 )
 
 
 def target_image(params: dict) -> str:
+    if params["release"] is not None:
+        try:
+            return deploy_identifier(params["release"], params["pin_digest"])
+        except ValueError as exc:
+            raise ActionFailed(f"Refused, nothing was changed: release is not a release record ({exc}); pass "
+                               "the target of lacrei.rollback.app_rollback_preflight or the release of "
+                               "lacrei.rollback.ecr_image_info") from exc
     identifier = params["image"] or ecr.image_uri(params["repository_uri"], params["tag"])
     ref = ecr.parse_image_identifier(identifier)
     if params["pin_digest"] and not ref.digest:
@@ -107,14 +141,22 @@ def target_image(params: dict) -> str:
     return identifier
 
 
-def serving_image(service: dict) -> tuple[dict, str]:
-    return {"serving_image": service["image_identifier"]}, f"{service['image_identifier']} is serving now"
+def refuse_if_changed(params: dict, current: dict) -> None:
+    expected = params["expected_image"]
+    if expected is not None and current["image_identifier"] != expected:
+        raise ActionFailed(
+            f"Refused, nothing was changed: App Runner service {params['service_arn']} runs "
+            f"{current['image_identifier']} now, not {expected} as it did when this run decided what to "
+            "deploy; someone changed it meanwhile. Look at what changed, then run this again.",
+            from_image=current["image_identifier"])
 
 
 def deploy(module, platform) -> dict:
     params, arn = module.params, module.params["service_arn"]
-    current = platform.describe(arn)
     to_image = target_image(params)
+    service = platform.read(arn)
+    current = normalize_service(service)
+    refuse_if_changed(params, current)
     result = dict(changed=False, from_image=current["image_identifier"], to_image=to_image,
                   serving_image=current["image_identifier"], operation_id=None, status=None,
                   deployment_seconds=None)
@@ -126,10 +168,12 @@ def deploy(module, platform) -> dict:
     platform.ensure_idle(arn, current["status"])
     if module.check_mode:
         return dict(result, changed=True, serving_image=to_image)
-    return platform.start_and_wait(arn, lambda: platform.deploy(arn, to_image), result,
-                                   timeout=params["wait_timeout"] if params["wait"] else None,
-                                   what=f"Deployment of {to_image} to App Runner service {arn}",
-                                   serving_now=serving_image)
+    platform.started(result, platform.deploy(arn, to_image, service))
+    if not params["wait"]:
+        return result
+    serving = platform.finish(arn, result, params["wait_timeout"])["image_identifier"]
+    result["serving_image"] = serving
+    return platform.judge(result, f"Deployment of {to_image} to App Runner service {arn}", f"{serving} is serving now")
 
 
 def main():

@@ -42,14 +42,8 @@ user_id:
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
+from ansible_collections.lacrei.rollback.plugins.module_utils.caller_identity import caller_identity
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
-
-
-def caller_identity(client) -> dict:
-    with aws_action("get the AWS caller identity"):
-        found = client.get_caller_identity()
-    return {"account": found.get("Account"), "arn": found.get("Arn"), "user_id": found.get("UserId")}
 
 
 def main():

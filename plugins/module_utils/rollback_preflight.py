@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The app rollback's preflight: one read of everything the decision needs, and the decision.
+
+Who runs this (STS, tolerated when it fails), the service (one DescribeService), what it is busy
+with when it is not RUNNING (one ListOperations), the target as a release record (resolved by
+git SHA in ECR, or the previous good release from ``release_history``) and whether a deployment
+is needed. A refusal is returned as its message, for the caller to record before failing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import normalize_service
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
+from ansible_collections.lacrei.rollback.plugins.module_utils.caller_identity import caller_identity
+from ansible_collections.lacrei.rollback.plugins.module_utils.release_history import Catalog, release_history
+from ansible_collections.lacrei.rollback.plugins.module_utils.releases import release_record
+
+
+@dataclass
+class Clients:
+    """The clients a preflight reads with (``logs`` None: no service event log)."""
+
+    ecr: object
+    sts: object | None = None
+    logs: object | None = None
+
+
+def not_running(service: dict, busy: dict | None) -> str:
+    """The refusal for a service that is not RUNNING (the wording the role has always used)."""
+    head = f"Refused, nothing was changed: App Runner service {service['service_name']} is {service['status']}"
+    if busy:
+        return (f"{head}, busy with {busy['type']} operation {busy['id']} ({busy['status']}) started at "
+                f"{busy['started_at']}. Wait for it to end and run this again.")
+    return f"{head}; only a RUNNING service can be rolled back."
+
+
+def caller_arn(sts) -> tuple[str | None, str | None]:
+    """(the caller's ARN, None) or (None, why it is unknown): the audit trail's, never a refusal."""
+    if sts is None:
+        return None, None
+    try:
+        return caller_identity(sts)["arn"], None
+    except ActionFailed as exc:
+        return None, f"AWS caller identity unknown: {exc.msg}"
+
+
+def running_image(service: dict, catalog: Catalog | None) -> dict:
+    """Repository, tag, digest and git SHA of the image the service runs (digest and SHA from ECR's
+    listing of the target's repository when the image is there)."""
+    ref = ecr.parse_image_identifier(service["image_identifier"] or "")
+    found = catalog.find(service["image_identifier"]) if catalog else None
+    record = release_record(catalog.repository_uri, found) if found else {}
+    sha = record.get("sha") or (ref.tag if ref.tag and ecr.FULL_SHA.match(ref.tag) else None)
+    return {"image_repository": ref.repository_uri or None, "image_tag": ref.tag,
+            "image_digest": record.get("digest") or ref.digest, "image_sha": sha}
+
+
+def catalog_of(clients: Clients, repository: str, registry_id: str | None) -> Catalog:
+    uri = ecr.repository_uri(clients.ecr, repository, registry_id)
+    return Catalog(uri, ecr.image_details(clients.ecr, repository, registry_id))
+
+
+def preflight(platform, clients: Clients, service_arn: str, *, sha: str | None = None,
+              repository: str | None = None, registry_id: str | None = None,
+              audit_log_path: str | None = None, event_log_group: str | None = None) -> dict:
+    """The decision: {caller_arn, service, operation_in_progress, target, needed, running_sha, refusal}.
+
+    ``sha`` given: the target is that release of ``repository``; otherwise the previous good
+    release. ``needed`` is whether the service runs another image than the target (by digest).
+    """
+    arn, why_unknown = caller_arn(clients.sts)
+    service = normalize_service(platform.read(service_arn))
+    decision = {"caller_arn": arn, "caller_unknown": why_unknown, "service": service,
+                "operation_in_progress": None, "target": None, "needed": False, "running_sha": None,
+                "refusal": None}
+    if service["status"] != "RUNNING":
+        busy = platform.operation_in_progress(service_arn)
+        service.update(running_image(service, None))
+        return dict(decision, operation_in_progress=busy, refusal=not_running(service, busy))
+    if sha:
+        try:
+            catalog = catalog_of(clients, repository, registry_id)
+            service.update(running_image(service, catalog))
+            _tag, image = ecr.resolve_sha(catalog.images, sha, repository)
+        except ActionFailed as exc:
+            service.update({key: service.get(key) for key in ("image_repository", "image_tag", "image_digest",
+                                                              "image_sha")})
+            return dict(decision, refusal=exc.msg, refusal_details=exc.details, running_sha=service["image_sha"])
+        target = release_record(catalog.repository_uri, image)
+    else:
+        history = release_history(platform, service, clients.ecr, clients.logs, audit_log_path, event_log_group)
+        target = history["previous_release"]
+        service.update(running_image(service, None), image_digest=history["current"]["digest"])
+        if history["current"]["tag"] and ecr.FULL_SHA.match(history["current"]["tag"]):
+            service["image_sha"] = history["current"]["tag"]
+        if target is None:
+            return dict(decision, refusal=f"Refused: {history['previous_reason']}",
+                        running_sha=service["image_sha"], history=history)
+        decision["history"] = history
+    return dict(decision, target=target, needed=target["digest"] != service["image_digest"],
+                running_sha=service["image_sha"])
