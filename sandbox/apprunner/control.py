@@ -11,6 +11,9 @@
   service's URL overridden (e.g. a local proxy ``127.0.0.1:8123``), persisted, kept across
   deployments and rollbacks
 
+The AWS requests received are counted by the HTTP front (``GET /_emulator/requests``, see
+``sandbox.awsjson.server``).
+
 Errors answer 400/404 with the same ``{"__type", "Message"}`` body as the AWS API.
 """
 from __future__ import annotations

@@ -7,13 +7,21 @@ emulator's API -> answer reduced to the output shape. Errors answer ``{"__type":
 
 An emulator plugs in with a :class:`Protocol` and an object with ``aws_call`` (use
 :func:`aws_call`) and ``control(method, path, body)``.
+
+Every emulator also counts the AWS requests it receives, per operation and in order, so a test can
+assert how many calls a run made (e.g. one DescribeService before an UpdateService):
+``GET /_emulator/requests`` -> ``{"counts": {"DescribeService": 2, ...}, "sequence": ["DescribeService",
+...]}`` (the sequence keeps the last 10000), ``POST /_emulator/requests/reset`` forgets them, and so
+does the emulator's own ``POST /_emulator/reset``.
 """
 from __future__ import annotations
 
 import json
 import logging
 import socket
+import threading
 import uuid
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +68,31 @@ def parse_json(body: bytes):
         raise ApiError("SerializationException", f"Request body is not valid JSON: {err}") from None
 
 
+class RequestLog:
+    """The AWS operations requested of one server: counted, and the last ``keep`` in order."""
+
+    def __init__(self, keep: int = 10000):
+        self._lock = threading.Lock()
+        self._counts: Counter = Counter()
+        self._sequence: deque = deque(maxlen=keep)
+
+    def record(self, target: str) -> None:
+        name = target.rpartition(".")[2] or "(none)"
+        with self._lock:
+            self._counts[name] += 1
+            self._sequence.append(name)
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {"counts": dict(self._counts), "sequence": list(self._sequence)}
+
+    def clear(self) -> dict:
+        with self._lock:
+            self._counts.clear()
+            self._sequence.clear()
+        return {"counts": {}, "sequence": []}
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SandboxAwsEmulator/1"
@@ -67,13 +100,23 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path.startswith("/_emulator/"):
+        requests = self.server.requests
+        if self.path == "/_emulator/requests/reset":
+            self._answer(requests.clear)
+        elif self.path.startswith("/_emulator/"):
             self._answer(lambda: self.emulator.control("POST", self.path, parse_json(body)))
+            if self.path == "/_emulator/reset":
+                requests.clear()
         else:
-            self._answer(lambda: self.emulator.aws_call(self.headers.get("X-Amz-Target", ""), body))
+            target = self.headers.get("X-Amz-Target", "")
+            requests.record(target)
+            self._answer(lambda: self.emulator.aws_call(target, body))
 
     def do_GET(self) -> None:  # noqa: N802
-        self._answer(lambda: self.emulator.control("GET", self.path, {}))
+        if self.path == "/_emulator/requests":
+            self._answer(self.server.requests.snapshot)
+        else:
+            self._answer(lambda: self.emulator.control("GET", self.path, {}))
 
     def _answer(self, produce) -> None:
         try:
@@ -105,4 +148,5 @@ def make_server(host: str, port: int, emulator) -> ThreadingHTTPServer:
     handler = type("BoundHandler", (Handler,), {"emulator": emulator})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
+    server.requests = RequestLog()
     return server

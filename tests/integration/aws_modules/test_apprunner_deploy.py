@@ -143,3 +143,39 @@ def test_server_errors_are_retried(run_module, repo, service, apprunner_endpoint
 def test_image_and_tag_are_exclusive(run_module, repo, service):
     result = run_module(MODULE, {"service_arn": service, "image": image(repo, 1), "tag": "x"})
     assert result["failed"] is True and "mutually exclusive" in result["msg"]
+
+
+def emulator_requests(endpoint: str, reset: bool = False) -> dict:
+    import json
+    import urllib.request
+    request = urllib.request.Request(f"{endpoint}/_emulator/requests" + ("/reset" if reset else ""),
+                                     data=b"{}" if reset else None, method="POST" if reset else "GET")
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback emulator
+        return json.loads(answer.read())
+
+
+def test_release_record_pinned_without_an_ecr_lookup_and_one_describe(run_module, repo, service, apprunner_endpoint):
+    # Pinning takes the record's digest as is (no DescribeImages), and the service is read once.
+    release = {"sha": repo["shas"][2], "tags": [repo["shas"][2]], "version": None, "digest": repo["digests"][2],
+               "image_uri": image(repo, 2), "pushed_at": None, "ran": None}
+    emulator_requests(apprunner_endpoint, reset=True)
+    result = run_module(MODULE, {"service_arn": service, "release": release, "pin_digest": True,
+                                 "expected_image": image(repo, 0), "wait": False})
+    pinned = f"{repo['uri']}@{repo['digests'][2]}"
+    assert result["changed"] is True and result["to_image"] == pinned, result
+    sequence = emulator_requests(apprunner_endpoint)["sequence"]
+    assert sequence[:sequence.index("UpdateService")].count("DescribeService") == 1, sequence
+
+
+def test_a_service_changed_since_the_decision_is_refused(run_module, repo, service):
+    release = {"sha": repo["shas"][1], "tags": [repo["shas"][1]], "version": None, "digest": repo["digests"][1],
+               "image_uri": image(repo, 1), "pushed_at": None, "ran": None}
+    result = run_module(MODULE, {"service_arn": service, "release": release, "expected_image": image(repo, 2)})
+    assert result["failed"] is True and result["msg"].startswith("Refused, nothing was changed")
+    assert f"runs {image(repo, 0)} now, not {image(repo, 2)}" in result["msg"]
+    assert len(boto3.client("apprunner").list_operations(ServiceArn=service)["OperationSummaryList"]) == 1
+
+
+def test_a_release_without_digest_is_refused(run_module, repo, service):
+    result = run_module(MODULE, {"service_arn": service, "release": {"image_uri": image(repo, 1)}})
+    assert result["failed"] is True and "release is not a release record" in result["msg"]

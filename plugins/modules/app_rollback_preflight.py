@@ -1,0 +1,191 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: app_rollback_preflight
+short_description: Decide an App Runner app rollback in one read, changing nothing
+description:
+  - The preflight of the app rollback (runbook section 1) as one module run. It reads who runs it
+    (STS GetCallerIdentity; a failure there is tolerated and only leaves RV(caller_arn) null), the
+    service (one DescribeService), what the service is busy with when it is not C(RUNNING) (one
+    ListOperations), and the target release, then returns one decision.
+  - The target is resolved by git SHA in ECR (O(sha), as P(lacrei.rollback.ecr_image_info#module)
+    does) or is the previous good release (O(target=previous), as
+    P(lacrei.rollback.apprunner_release_history#module) finds it), in both cases as a release record
+    that P(lacrei.rollback.apprunner_deploy#module) takes as is (O(lacrei.rollback.apprunner_deploy#module:release)).
+  - A refusal (the service is not C(RUNNING), the SHA is unknown or ambiguous, no earlier good release
+    is known) does not fail the module; it is returned in RV(refusal), so that the caller can record
+    what it saw before failing with that message.
+version_added: "0.2.0"
+options:
+  sha:
+    description:
+      - A git SHA of 7 to 40 hexadecimal characters; the target is the one image of O(repository)
+        whose full SHA tag it prefixes. Malformed values are refused before any AWS call.
+      - Exactly one of O(sha) and O(target).
+    type: str
+  target:
+    description: C(previous) for the previous good release of the service.
+    type: str
+    choices: [previous]
+  repository:
+    description: Name of the ECR repository O(sha) is resolved in. Required with O(sha).
+    type: str
+  registry_id:
+    description: AWS account id of that repository's registry, when it is not the caller's own.
+    type: str
+  audit_log_path:
+    description:
+      - The collection's audit trail, evidence of what ran (O(target=previous)). A missing file is no
+        evidence, not an error.
+    type: path
+  use_event_log:
+    description: Read the service event log from CloudWatch Logs as evidence (O(target=previous)).
+    type: bool
+    default: true
+  caller_identity:
+    description: Look up the AWS caller identity (for the audit trail).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service
+  - lacrei.rollback.aws
+notes:
+  - Read-only; supports check mode (it runs the same reads).
+author:
+  - Lacrei Saúde (@lacrei-saude)
+"""
+
+EXAMPLES = r"""
+- name: Decide the rollback to a git SHA
+  lacrei.rollback.app_rollback_preflight:
+    service_arn: "{{ service_arn }}"
+    sha: 3f9c2ab
+    repository: consultas-api
+  register: preflight
+
+- name: Refuse what the preflight refused
+  ansible.builtin.fail:
+    msg: "{{ preflight.refusal }}"
+  when: preflight.refusal
+
+- name: Deploy the target as the preflight saw it
+  lacrei.rollback.apprunner_deploy:
+    service_arn: "{{ service_arn }}"
+    release: "{{ preflight.target }}"
+    expected_image: "{{ preflight.service.image_identifier }}"
+  when: preflight.needed
+"""
+
+RETURN = r"""
+caller_arn:
+  description: ARN of the AWS caller (null when it could not be found, or with O(caller_identity=false)).
+  returned: always
+  type: str
+  sample: arn:aws:sts::123456789012:assumed-role/Deployer/maria
+service:
+  description:
+    - The service as DescribeService showed it (the keys of P(lacrei.rollback.apprunner_service_info#module)'s
+      RV(lacrei.rollback.apprunner_service_info#module:service)), with the image it runs.
+    - C(image_digest) is null when the image is not in the target's ECR repository and not pinned.
+  returned: always
+  type: dict
+  contains:
+    image_identifier: {description: Image identifier the service runs., type: str, sample: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:3f9c2ab0..."}
+    image_repository: {description: Repository URI part of it., type: str, sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api}
+    image_tag: {description: Tag part of it (null when pinned by digest)., type: str, sample: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d}
+    image_digest: {description: Its digest., type: str, sample: "sha256:5e9f..."}
+    image_sha: {description: Its full git SHA tag (null when unknown)., type: str, sample: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d}
+    status: {description: Service status., type: str, sample: RUNNING}
+  sample: {service_name: lacrei-saude-backend, status: RUNNING}
+operation_in_progress:
+  description: The operation the service is busy with when it is not C(RUNNING) (null otherwise).
+  returned: always
+  type: dict
+  sample: {id: 0f3c0a1e, type: UPDATE_SERVICE, status: IN_PROGRESS, started_at: "2024-05-02T13:45:10+00:00"}
+target:
+  description:
+    - The release to roll back to as a release record (null when refused before it was known).
+  returned: always
+  type: dict
+  contains:
+    sha: {description: Its full git SHA tag (null when it has none)., type: str, sample: 9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d}
+    tags: {description: Every tag of the image., type: list, elements: str, sample: [9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d, v1.2.0]}
+    version: {description: Its first version-like tag (null when none)., type: str, sample: v1.2.0}
+    digest: {description: Image digest., type: str, sample: "sha256:01b4..."}
+    image_uri: {description: "C(repository_uri:sha) (else its first tag).", type: str, sample: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:9b1d4e0c..."}
+    pushed_at: {description: ECR push time., type: str, sample: "2024-04-25T12:00:00+00:00"}
+    ran: {description: When the service last ran it successfully (null when unknown or not looked up)., type: str, sample: null}
+  sample: {sha: 9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d, version: v1.2.0}
+needed:
+  description: Whether the service runs another image than RV(target) (compared by digest); false when refused.
+  returned: always
+  type: bool
+  sample: true
+running_sha:
+  description: The git SHA of the release the service runs (null when unknown), for the schema check.
+  returned: always
+  type: str
+  sample: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d
+refusal:
+  description: Why the rollback is refused, nothing having changed (null when it is not).
+  returned: always
+  type: str
+  sample: "Refused: No earlier good release known for lacrei-saude-backend: ..."
+refusal_details:
+  description: What a refused SHA matched (C(candidates) when ambiguous, C(newest_tags) when unknown).
+  returned: when O(sha) is refused by ECR
+  type: dict
+  sample: {newest_tags: [3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d]}
+history:
+  description: With O(target=previous), what P(lacrei.rollback.apprunner_release_history#module) returns.
+  returned: with O(target=previous) on a RUNNING service
+  type: dict
+  sample: {previous_reason: null, sources: {operations: 4}}
+"""
+
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
+from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import Clients, preflight
+
+ARGUMENT_SPEC = dict(
+    service_arn=dict(type="str", required=True, aliases=["arn"]),
+    sha=dict(type="str"),
+    target=dict(type="str", choices=["previous"]),
+    repository=dict(type="str"),
+    registry_id=dict(type="str"),
+    audit_log_path=dict(type="path"),
+    use_event_log=dict(type="bool", default=True),
+    caller_identity=dict(type="bool", default=True),
+)
+MODULE_RULES = dict(
+    required_one_of=[["sha", "target"]],
+    mutually_exclusive=[["sha", "target"]],
+    required_by={"sha": "repository"},
+)
+
+
+def main():
+    module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
+    refuse_bad_params(module, dict(sha="git_sha"))
+    params = module.params
+    with fail_on_error(module):
+        clients = Clients(
+            ecr=aws_client("ecr", params, primary=False),
+            sts=aws_client("sts", params, primary=False) if params["caller_identity"] else None,
+            logs=aws_client("logs", params, primary=False) if params["use_event_log"] else None)
+        decision = preflight(AppRunnerPlatform(aws_client("apprunner", params)), clients, params["service_arn"],
+                             sha=params["sha"], repository=params["repository"], registry_id=params["registry_id"],
+                             audit_log_path=params["audit_log_path"])
+    why = decision.pop("caller_unknown")
+    if why:
+        module.warn(f"{why}; the audit trail will not name who ran this")
+    module.exit_json(changed=False, **decision)
+
+
+if __name__ == "__main__":
+    main()
