@@ -148,6 +148,13 @@ class SnapshotStore:
             version += 1
         raise ActionFailed(f"Could not allocate a snapshot version under {self.path} after {SAVE_ATTEMPTS} attempts")
 
+    def save_if_changed(self, state: dict, trigger: str, reason: str, taken_by: str | None = None) -> Snapshot:
+        """A new snapshot of ``state``, or the newest one when it already holds it."""
+        latest = self.list()
+        if unchanged_since(latest, state):
+            return latest[0]
+        return self.save(state, trigger, reason, taken_by=taken_by)
+
     def _put(self, snapshot: Snapshot) -> bool:
         value = snapshot.to_json()
         return ssm_parameters.create_once(

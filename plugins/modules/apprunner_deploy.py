@@ -43,6 +43,12 @@ options:
   tag:
     description: Image tag (a full git SHA for release images); with O(repository_uri).
     type: str
+  snapshot_reason:
+    description:
+      - Save the service's configuration as a snapshot (trigger C(before-image-change), with this reason),
+        as P(lacrei.rollback.config_snapshot#module) does, from the same read, just before the change;
+        unless the newest snapshot already holds that configuration. Not in check mode.
+    type: str
   pin_digest:
     description:
       - Deploy C(repository@sha256:...), so that a tag moved later cannot change what the service runs.
@@ -95,6 +101,13 @@ to_image:
   returned: always
   type: str
   sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/consultas-api@sha256:5e9f...
+snapshot:
+  description:
+    - With O(snapshot_reason), the snapshot of the configuration before the change (as
+      P(lacrei.rollback.config_snapshot#module) returns it; secret-named values masked); null otherwise.
+  returned: always
+  type: dict
+  sample: {version: 4, trigger: before-image-change, image_tag: 9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d}
 serving_image:
   description: Image identifier the service is configured with at the end (the prediction in check mode).
   returned: always
@@ -102,11 +115,15 @@ serving_image:
   sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/consultas-api@sha256:5e9f...
 """
 
+import getpass
+
+from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import (
     WAIT_SPEC, AppRunnerPlatform, normalize_service)
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.releases import deploy_identifier
 
 ARGUMENT_SPEC = dict(
@@ -116,6 +133,7 @@ ARGUMENT_SPEC = dict(
     tag=dict(type="str"),
     release=dict(type="dict"),
     expected_image=dict(type="str"),
+    snapshot_reason=dict(type="str"),
     pin_digest=dict(type="bool", default=False),
     **WAIT_SPEC,
 )
@@ -151,6 +169,14 @@ def refuse_if_changed(params: dict, current: dict) -> None:
             from_image=current["image_identifier"])
 
 
+def save_snapshot(params: dict, service: dict) -> dict:
+    """The configuration about to be replaced, kept (or the newest snapshot that holds it)."""
+    current = normalize_service(service, include_env_values=True)
+    store = snaps.SnapshotStore(aws_client("ssm", params, primary=False), current["service_name"])
+    return store.save_if_changed(current, "before-image-change", params["snapshot_reason"],
+                                 taken_by=getpass.getuser()).summary()
+
+
 def deploy(module, platform) -> dict:
     params, arn = module.params, module.params["service_arn"]
     to_image = target_image(params)
@@ -159,7 +185,7 @@ def deploy(module, platform) -> dict:
     refuse_if_changed(params, current)
     result = dict(changed=False, from_image=current["image_identifier"], to_image=to_image,
                   serving_image=current["image_identifier"], operation_id=None, status=None,
-                  deployment_seconds=None)
+                  deployment_seconds=None, snapshot=None)
     if module._diff:
         result["diff"] = {"before": {"image_identifier": current["image_identifier"]},
                           "after": {"image_identifier": to_image}}
@@ -168,6 +194,8 @@ def deploy(module, platform) -> dict:
     platform.ensure_idle(arn, current["status"])
     if module.check_mode:
         return dict(result, changed=True, serving_image=to_image)
+    if params["snapshot_reason"]:
+        result["snapshot"] = save_snapshot(params, service)
     platform.started(result, platform.deploy(arn, to_image, service))
     if not params["wait"]:
         return result
@@ -178,6 +206,7 @@ def deploy(module, platform) -> dict:
 
 def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
+    refuse_bad_params(module, dict(snapshot_reason="line"))
     with fail_on_error(module):
         result = deploy(module, AppRunnerPlatform(aws_client("apprunner", module.params)))
     module.exit_json(**result)

@@ -160,11 +160,15 @@ def test_release_record_pinned_without_an_ecr_lookup_and_one_describe(run_module
                "image_uri": image(repo, 2), "pushed_at": None, "ran": None}
     emulator_requests(apprunner_endpoint, reset=True)
     result = run_module(MODULE, {"service_arn": service, "release": release, "pin_digest": True,
-                                 "expected_image": image(repo, 0), "wait": False})
+                                 "expected_image": image(repo, 0), "snapshot_reason": "rollback test", "wait": False})
     pinned = f"{repo['uri']}@{repo['digests'][2]}"
     assert result["changed"] is True and result["to_image"] == pinned, result
     sequence = emulator_requests(apprunner_endpoint)["sequence"]
     assert sequence[:sequence.index("UpdateService")].count("DescribeService") == 1, sequence
+    # The configuration it replaced was kept, from that same read.
+    snapshot = result["snapshot"]
+    assert (snapshot["trigger"], snapshot["reason"]) == ("before-image-change", "rollback test")
+    assert snapshot["image_identifier"] == image(repo, 0) and snapshot["environment_variables"]["DEBUG"] == "0"
 
 
 def test_a_service_changed_since_the_decision_is_refused(run_module, repo, service):
