@@ -145,6 +145,15 @@ class Sandbox:
         with urllib.request.urlopen(f"{self.env['AWS_ENDPOINT_URL_APPRUNNER']}/_emulator/state", timeout=10) as answer:
             return json.loads(answer.read())
 
+    def emulator_requests(self, reset: bool = False) -> dict:
+        """The App Runner requests the emulator received: ``{"counts": {...}, "sequence": [...]}``
+        (``reset``: forget them first and return the empty log)."""
+        url = f"{self.env['AWS_ENDPOINT_URL_APPRUNNER']}/_emulator/requests"
+        if reset:
+            return self._post(url + "/reset", {})
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return json.loads(answer.read())
+
     def audit(self) -> list:
         path = self.state / "audit.jsonl"
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []

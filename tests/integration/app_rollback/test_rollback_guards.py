@@ -155,3 +155,18 @@ def test_failed_validation_fails_the_play_and_says_what_runs(box):
     assert f"now runs {box.image('v1.3.0')}" in run.out and f"running {box.image('v1.2.0')} before" in run.out
     line = box.audit()[-1]
     assert (line["result"], line["validation"], line["deploy_status"]) == ("failed", "failed", "SUCCEEDED")
+
+
+def test_a_rollback_by_sha_reads_the_service_once_to_decide_and_once_to_write(box):
+    """Before UpdateService: the preflight's DescribeService (the decision) and the deploy's (the
+    read-modify-write UpdateService needs, which also feeds the configuration snapshot); nothing else."""
+    box.settle()
+    box.emulator_requests(reset=True)
+    run = box.playbook("rollback_app.yml", "-e", f"sha={box.sha('v1.1.0')}", "-e", "schema_check=skip",
+                       "-e", "app_rollback_validate=false")
+    assert run.rc == 0, run.out
+    sequence = box.emulator_requests()["sequence"]
+    before = sequence[:sequence.index("UpdateService")]
+    assert before.count("DescribeService") == 2, sequence
+    assert before.count("ListOperations") <= 2, sequence  # the lost-update baseline, plus the release history's never
+    assert box.running() == box.image("v1.1.0")

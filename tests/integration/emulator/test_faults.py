@@ -92,3 +92,20 @@ def test_a_write_is_applied_then_its_answer_is_lost(emulator, apprunner, running
     new = [op for op in after if op["Id"] not in before]
     assert [op["Type"] for op in new] == ["UPDATE_SERVICE"]  # the write took effect all the same
     assert emulator.control("state")[1]["faults"][fault] == 0
+
+
+def test_requests_are_counted_per_operation_and_in_order(emulator):
+    # The fixture's reset also forgot the requests made before.
+    assert emulator.control("requests") == (200, {"counts": {}, "sequence": []})
+    client = emulator.client(retries=0)
+    client.list_services()
+    emulator.control("faults", {"throttle": 1})
+    assert error_of(lambda: client.describe_service(ServiceArn="arn:aws:apprunner:us-east-1:1:service/x/1"))
+    client.list_services()
+    status, log = emulator.control("requests")
+    assert status == 200
+    # A refused request was still received: it counts.
+    assert log == {"counts": {"ListServices": 2, "DescribeService": 1},
+                   "sequence": ["ListServices", "DescribeService", "ListServices"]}
+    assert emulator.control("requests/reset", {}) == (200, {"counts": {}, "sequence": []})
+    assert emulator.control("requests")[1]["counts"] == {}
