@@ -34,8 +34,8 @@ options:
     description:
       - The image identifier the caller saw the service configured with (for example the preflight's
         RV(lacrei.rollback.app_rollback_preflight#module:service.image_identifier)).
-      - When the service is configured with another image now, the module refuses, changing nothing:
-        someone changed the service since the decision was taken.
+      - When the service is configured with another image now, the module refuses, changing nothing
+        (someone changed the service since the decision was taken).
     type: str
   repository_uri:
     description: Repository URI of the image; with O(tag).

@@ -112,7 +112,7 @@ release:
   type: dict
   contains:
     sha: {description: The full git SHA tag., type: str, sample: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d}
-    tags: {description: Every tag of the image, sorted., type: list, elements: str, sample: [3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d, v1.3.0]}
+    tags: {description: Every tag of the image (sorted)., type: list, elements: str, sample: [3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d, v1.3.0]}
     version: {description: Its first version-like tag (null when none)., type: str, sample: v1.3.0}
     digest: {description: Image manifest digest., type: str, sample: "sha256:5e9f..."}
     image_uri: {description: C(repository_uri:sha)., type: str, sample: "123456789012.dkr.ecr.us-east-1.amazonaws.com/consultas-api:3f9c2ab0..."}
