@@ -107,17 +107,12 @@ operation_in_progress:
   sample: {id: 0f3c0a1e, type: UPDATE_SERVICE, status: IN_PROGRESS, started_at: "2024-05-02T13:45:10+00:00"}
 target:
   description:
-    - The release to roll back to as a release record (null when refused before it was known).
+    - The release to roll back to as a release record (null when refused before it was known): the keys of
+      P(lacrei.rollback.ecr_image_info#module)'s RV(lacrei.rollback.ecr_image_info#module:release)
+      (C(sha), C(tags), C(version), C(digest), C(image_uri), C(pushed_at), C(ran)).
+    - C(ran) is when the service last ran it successfully (previous good release), null when not looked up.
   returned: always
   type: dict
-  contains:
-    sha: {description: Its full git SHA tag (null when it has none)., type: str, sample: 9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d}
-    tags: {description: Every tag of the image., type: list, elements: str, sample: [9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d, v1.2.0]}
-    version: {description: Its first version-like tag (null when none)., type: str, sample: v1.2.0}
-    digest: {description: Image digest., type: str, sample: "sha256:01b4..."}
-    image_uri: {description: "C(repository_uri:sha) (else its first tag).", type: str, sample: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:9b1d4e0c..."}
-    pushed_at: {description: ECR push time., type: str, sample: "2024-04-25T12:00:00+00:00"}
-    ran: {description: When the service last ran it successfully (null when unknown or not looked up)., type: str, sample: null}
   sample: {sha: 9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d, version: v1.2.0}
 needed:
   description: Whether the service runs another image than RV(target) (compared by digest); false when refused.

@@ -117,14 +117,6 @@ previous_release:
     - C(ran) is the time of its most recent success evidence.
   returned: always
   type: dict
-  contains:
-    sha: {description: Its full git SHA tag (null when it has none)., type: str, sample: 9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d}
-    tags: {description: Every tag of the image., type: list, elements: str, sample: [9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d, v1.2.0]}
-    version: {description: Its first version-like tag (null when none)., type: str, sample: v1.2.0}
-    digest: {description: Image digest., type: str, sample: "sha256:01b4..."}
-    image_uri: {description: "C(repository_uri:sha) (else its first tag).", type: str, sample: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:9b1d4e0c..."}
-    pushed_at: {description: ECR push time., type: str, sample: "2024-04-25T12:00:00+00:00"}
-    ran: {description: When the service last ran it successfully (null when unknown)., type: str, sample: "2024-04-25T12:10:00+00:00"}
   sample: {sha: 9b1d4e0c0a3f2e1d5c6b7a8f9e0d1c2b3a4f5e6d, version: v1.2.0}
 previous_reason:
   description: Why RV(previous) is null (null otherwise).
