@@ -107,7 +107,7 @@ operation_in_progress:
   sample: {id: 0f3c0a1e, type: UPDATE_SERVICE, status: IN_PROGRESS, started_at: "2024-05-02T13:45:10+00:00"}
 target:
   description:
-    - The release to roll back to as a release record (null when refused before it was known): the keys of
+    - The release to roll back to as a release record (null when refused before it was known), with the keys of
       P(lacrei.rollback.ecr_image_info#module)'s RV(lacrei.rollback.ecr_image_info#module:release)
       (C(sha), C(tags), C(version), C(digest), C(image_uri), C(pushed_at), C(ran)).
     - C(ran) is when the service last ran it successfully (previous good release), null when not looked up.
