@@ -143,7 +143,7 @@ history:
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import Clients, preflight
 
