@@ -125,7 +125,7 @@ def test_a_busy_service_is_refused_naming_its_operation(run_module, repo, apprun
 def test_caller_identity_failure_is_tolerated(run_module, repo, monkeypatch):
     arn = create_service(image(repo, 1))["ServiceArn"]
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")  # nothing listens there
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    result = run_module(MODULE, {"service_arn": arn, "sha": repo["shas"][0], "repository": repo["name"]})
+    result = run_module(MODULE, {"service_arn": arn, "sha": repo["shas"][0], "repository": repo["name"],
+                                 "max_attempts": 1})
     assert result["refusal"] is None and result["caller_arn"] is None
     assert "AWS caller identity unknown: Failed to get the AWS caller identity" in json.dumps(result["warnings"])
