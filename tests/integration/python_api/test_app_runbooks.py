@@ -72,7 +72,9 @@ def test_rollback_to_a_sha(sandbox_client, sandbox_env):
 def test_a_sha_not_in_ecr_is_refused_by_preflight(sandbox_client):
     with pytest.raises(Refused) as caught:
         sandbox_client.rollback_app(sha="deadbee")
-    assert caught.value.result.failed_task.task == "Resolve the SHA in ECR"
+    failed = caught.value.result.failed_task
+    assert failed.task == "Refuse what the preflight refused (nothing was changed)"
+    assert "deadbee" in failed.message and "ECR" in failed.message, failed
 
 
 def test_a_failed_rollback_raises_with_the_failing_task(sandbox_client, sandbox_env):

@@ -25,9 +25,9 @@ def test_app_rollback_killed_anywhere_then_rerun_runs_the_target(box):
     before = checks.digests()
     assert box.pipeline_deploy("v1.3.0") == "SUCCEEDED"
     args = ["-e", f"sha={box.sha('v1.2.0')}"]
-    points = [task_started("Describe the service"),
-              task_started("Resolve the SHA in ECR"),
-              task_started("Snapshot the configuration before changing the image"),
+    points = [task_started("Take the service's lease"),
+              task_started("Decide the rollback"),
+              task_started("Point the service at the target image and wait"),
               task_started("endpoint_check : "),
               operation_in_progress(box)]
 

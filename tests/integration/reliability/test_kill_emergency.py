@@ -61,7 +61,7 @@ def test_emergency_killed_anywhere_then_rerun_recovers(box, traffic):
     points = [
         task_started("Read which image each deployment ran"),
         task_started("Read error rate, latency and error lines"),
-        task_started("Snapshot the configuration before changing the image"),
+        task_started("Point the service at the target image and wait"),
         operation_in_progress(box),
         task_started("Watch the service for a short window"),
     ]
