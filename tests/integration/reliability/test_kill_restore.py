@@ -74,7 +74,7 @@ def scratch_has_a_table(checks, names: list[str]) -> bool:
 
 def points(checks, before: ScratchBefore):
     return [
-        task_started("Verify the backup and plan the restore"),
+        task_started("Restore the backup (only verify and plan in preflight)"),  # its first run: the preflight
         both(program_running("pg_dump"), when("the safety backup's partial archive exists",
                                               lambda: bool(checks.partial_backups()))),
         new_scratch_exists(checks, before),
