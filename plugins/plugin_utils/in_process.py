@@ -29,7 +29,6 @@ from ansible.utils.vars import merge_hash
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import progress
 
-COLLECTION = "lacrei.rollback"
 MODULES_PACKAGE = "ansible_collections.lacrei.rollback.plugins.modules"
 PROFILE = "legacy"  # the serialization profile of this collection's modules
 display = Display()
