@@ -127,7 +127,7 @@ class EcsPlatform:
     def deployment_in_progress(self, service: str) -> dict | None:
         return self.deployments.in_flight(service)
 
-    def ensure_idle(self, service: str) -> None:
+    def ensure_idle(self, service: str, status: str | None = None) -> None:  # status: App Runner's signature
         found = self.deployment_in_progress(service)
         if found:
             raise self.deployments.busy(service, f"{self.kind} {service}", found)
