@@ -25,8 +25,8 @@ def platform_name(params: dict) -> str:
     return "ecs" if params.get("service") else "apprunner"
 
 
-def platform_for(params: dict):
-    """(platform, the service as that platform names it)."""
+def platform_for(params: dict, primary: bool = True):
+    """(platform, the service as that platform names it); ``primary`` as in ``aws_client``."""
     if platform_name(params) == "apprunner":
-        return AppRunnerPlatform(aws_client("apprunner", params)), params["service_arn"]
-    return ecs_target.platform_for(params)
+        return AppRunnerPlatform(aws_client("apprunner", params, primary=primary)), params["service_arn"]
+    return ecs_target.platform_for(params, primary)

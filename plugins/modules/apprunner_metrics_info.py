@@ -364,7 +364,7 @@ def service_of(module, cloudwatch) -> metrics.Service:
     platform_name = service_target.platform_name(params)
     if platform_name == "apprunner":
         return metrics.Service.from_arn(params["service_arn"])
-    platform, name = service_target.platform_for(params)
+    platform, name = service_target.platform_for(params, primary=False)
     found = platform.telemetry(name)
     target_group = params["target_group"] or next(iter(found["target_groups"]), None)
     load_balancer = params["load_balancer"]
