@@ -130,7 +130,7 @@ registered_task_definition:
   type: str
   sample: arn:aws:ecs:us-east-1:123456789012:task-definition/lacrei-saude-backend-ecs:7
 deployment_arn:
-  description: ECS - the service deployment the change started (also in RV(operation_id)).
+  description: ECS - the service deployment the change started (also in C(operation_id)).
   returned: when changed and not in check mode, on ECS
   type: str
   sample: arn:aws:ecs:us-east-1:123456789012:service-deployment/lacrei-sandbox/lacrei-saude-backend-ecs/Abc

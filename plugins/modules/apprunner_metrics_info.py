@@ -11,7 +11,7 @@ description:
     service in CloudWatch, and counts the lines of its application log group that match
     O(error_filter_pattern).
   - App Runner (O(service_arn)) - namespace C(AWS/AppRunner), dimensions C(ServiceName) and
-    C(ServiceID): C(Requests), C(2xxStatusResponses), C(4xxStatusResponses), C(5xxStatusResponses),
+    C(ServiceID) - C(Requests), C(2xxStatusResponses), C(4xxStatusResponses), C(5xxStatusResponses),
     C(RequestLatency), C(CPUUtilization), C(MemoryUtilization); log group
     C(/aws/apprunner/<name>/<id>/application).
   - ECS (O(service)) and ECS Express Mode (O(express_service_arn)) - C(CPUUtilization) and
@@ -203,7 +203,9 @@ service:
     platform: {description: "apprunner, ecs or ecs_express.", type: str, sample: apprunner}
     log_group: {description: The log group read (null when unknown)., type: str, sample: /aws/apprunner/lacrei-saude-backend/8f2e.../application}
     metrics:
-      description: "Per measure (requests, responses_2xx/4xx/5xx, latency, cpu, memory), the metric read: namespace, metric_name, dimensions (null when its source is unknown)."
+      description:
+        - "Per measure (requests, responses_2xx/4xx/5xx, latency, cpu, memory), the metric read: namespace,
+          metric_name, dimensions (null when its source is unknown)."
       type: dict
       sample: {cpu: {namespace: AWS/ECS, metric_name: CPUUtilization, dimensions: {ClusterName: c, ServiceName: s}}}
 window:
