@@ -24,7 +24,8 @@ from sandbox.ecs.ids import load_balancer
 from tests.integration.monitor.monitor_run import run_monitor
 from tests.integration.sandbox_fixture import Sandbox, private_sandbox, sandbox_command
 
-ECS_HOST, EXPRESS_HOST = "lacrei-saude-backend-ecs", "lacrei-saude-backend-express"
+# Host names other than the services' names: what the runbooks report must be the service's own name.
+ECS_HOST, EXPRESS_HOST = "backend-on-ecs", "backend-on-express"
 
 
 class EcsSandbox(Sandbox):
@@ -56,7 +57,8 @@ class EcsSandbox(Sandbox):
         assert seed_ecs.wait(self.ecs, updated["currentServiceDeployment"])["status"] == "SUCCESSFUL"
 
     def snapshot_versions(self) -> list[int]:
-        found = self.ssm.get_parameters_by_path(Path=f"/lacrei-rollback/{ECS_HOST}/config", MaxResults=10)["Parameters"]
+        path = f"/lacrei-rollback/{self.env['ECS_SERVICE']}/config"
+        found = self.ssm.get_parameters_by_path(Path=path, MaxResults=10)["Parameters"]
         return sorted(int(p["Name"].rsplit("/", 1)[-1]) for p in found)
 
 
@@ -97,7 +99,7 @@ def test_config_rollback_on_ecs_restores_the_container_environment(box, inventor
     rc, rolled = box.playbook("rollback_config.yml", "-e", "config_version=previous", *ecs, inventory=inventory)
     assert rc == 0, rolled
     assert "FEATURE_APPOINTMENTS=off" in rolled and "FEATURE_APPOINTMENTS=on" in rolled  # the diff
-    assert "Roll services' configuration back" in rolled and "lacrei-saude-backend-ecs: configuration restored" in rolled
+    assert "Roll services' configuration back" in rolled and f"{box.env['ECS_SERVICE']}: configuration restored" in rolled
     service = box.service()
     assert service["taskDefinition"] != bad_revision  # a new revision ...
     assert int(service["taskDefinition"].rsplit(":", 1)[-1]) == int(bad_revision.rsplit(":", 1)[-1]) + 1
@@ -108,7 +110,7 @@ def test_config_rollback_on_ecs_restores_the_container_environment(box, inventor
     assert box.snapshot_versions() == [1, 2]  # the configuration rolled back from
     record = box.audit()[-1]
     assert (record["runbook"], record["service"], record["platform"], record["validation"]) == \
-        ("config-rollback", ECS_HOST, "ecs", "passed")
+        ("config-rollback", box.env["ECS_SERVICE"], "ecs", "passed")
     assert record["operation_id"].startswith("arn:aws:ecs:") and record["deploy_status"] == "SUCCESSFUL"
 
     again = box.playbook("rollback_config.yml", "-e", "config_version=previous", *ecs, inventory=inventory)
@@ -151,17 +153,17 @@ def test_monitor_judges_ecs_and_express_services_from_their_own_metrics(box, inv
         stop.set()
         thread.join(timeout=30)
     assert time.monotonic() - started < 240
-    assert run.rc != 0 and f"{ECS_HOST} is unhealthy" in run.out, run.out
+    assert run.rc != 0 and f"{box.env['ECS_SERVICE']} is unhealthy" in run.out, run.out
 
     ecs = run.custom_stats(ECS_HOST)["lacrei_monitor"]
-    balancer, target_group = load_balancer(ECS_HOST, box.env["ECS_SERVICE_ARN"])
-    assert ecs["platform"] == "ecs"
+    balancer, target_group = load_balancer(box.env["ECS_SERVICE"], box.env["ECS_SERVICE_ARN"])
+    assert (ecs["service"], ecs["platform"]) == (box.env["ECS_SERVICE"], "ecs")
     assert ecs["sources"]["requests"] == {"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount",
                                           "dimensions": {"TargetGroup": target_group, "LoadBalancer": balancer}}
     assert ecs["sources"]["responses_5xx"]["metric_name"] == "HTTPCode_Target_5XX_Count"
     assert ecs["sources"]["latency"]["metric_name"] == "TargetResponseTime"
     assert ecs["sources"]["cpu"] == {"namespace": "AWS/ECS", "metric_name": "CPUUtilization",
-                                     "dimensions": {"ClusterName": box.env["ECS_CLUSTER"], "ServiceName": ECS_HOST}}
+                                     "dimensions": {"ClusterName": box.env["ECS_CLUSTER"], "ServiceName": box.env["ECS_SERVICE"]}}
     assert ecs["sources"]["memory"]["namespace"] == "AWS/ECS"
     judged = [item for item in ecs["intervals"] if item["source"] == "real"]
     assert judged, ecs["intervals"]
@@ -172,10 +174,11 @@ def test_monitor_judges_ecs_and_express_services_from_their_own_metrics(box, inv
     assert any("Traceback" in line or " 500 " in line for line in ecs["latest_error_lines"])
 
     express = run.custom_stats(EXPRESS_HOST)["lacrei_monitor"]
-    assert express["platform"] == "ecs_express"
+    express_name = box.env["ECS_EXPRESS_SERVICE_ARN"].rsplit("/", 1)[-1]
+    assert (express["service"], express["platform"]) == (express_name, "ecs_express")
     assert express["sources"]["requests"]["dimensions"]["TargetGroup"] == \
-        load_balancer(EXPRESS_HOST, box.env["ECS_EXPRESS_SERVICE_ARN"])[1]
-    assert express["sources"]["cpu"]["dimensions"]["ServiceName"] == EXPRESS_HOST
+        load_balancer(express_name, box.env["ECS_EXPRESS_SERVICE_ARN"])[1]
+    assert express["sources"]["cpu"]["dimensions"]["ServiceName"] == express_name
     assert express["verdict"]["status"] == "healthy", express
     assert all(item["verdict"] == "ok" for item in express["intervals"])
     assert express["summary"]["requests"] > 0 and not express["summary"]["responses_5xx"]
