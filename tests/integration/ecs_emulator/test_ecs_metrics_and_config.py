@@ -122,6 +122,18 @@ def test_without_a_target_group_only_cpu_memory_and_logs_are_read(ecs, image, en
     assert "has no target group" in warned and "no awslogs group" in warned
 
 
+def test_a_target_group_without_metrics_yet_is_said(ecs, image, env, module):
+    suffix = uuid.uuid4().hex[:8]
+    name = create_service(ecs, image, f"quiet-{suffix}", [{
+        "targetGroupArn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/quiet-{suffix}/0a", "containerName": "web",
+        "containerPort": 8000}])
+    base = int(time.time() // 60 * 60) - 7 * 60
+    result = module("apprunner_metrics_info", cluster="sandbox", service=name, start_time=str(base), end_time=str(base + 60),
+                    period="60s")
+    assert result["service"]["metrics"]["requests"] is None and result["verdict"]["status"] == "no_data", result
+    assert f"no AWS/ApplicationELB metric of target group targetgroup/quiet-{suffix}/0a" in str(result["warnings"])
+
+
 def test_bad_service_options_are_refused_before_any_call(module):
     both = module("apprunner_metrics_info", service="api", service_arn="arn:aws:apprunner:us-east-1:1:service/a/b")
     assert both["failed"] and "mutually exclusive" in both["msg"]
