@@ -197,3 +197,19 @@ def test_configuration_of_an_express_service_changes_its_primary_container(ecs, 
     serving = ecs.describe_express_gateway_service(serviceArn=arn)["service"]["activeConfigurations"][0]
     assert serving["primaryContainer"]["environment"] == [{"name": "FEATURE", "value": "off"}]
     assert not module("apprunner_config", express_service_arn=arn, environment_variables={"FEATURE": "off"})["changed"]
+
+
+def test_an_express_service_is_read_like_an_ecs_service(ecs, image, env, module):
+    from sandbox.ecs.ids import load_balancer
+
+    arn = create_express(ecs, image())
+    balancer, target_group = load_balancer("express-api", arn)  # the target group Express Mode put it behind
+    base = int(time.time() // 60 * 60) - 7 * 60
+    publish(client("cloudwatch", env), base + 30, "AWS/ApplicationELB",
+            [{"Name": "TargetGroup", "Value": target_group}, {"Name": "LoadBalancer", "Value": balancer}], RequestCount=7)
+    result = module("apprunner_metrics_info", express_service_arn=arn, start_time=str(base), end_time=str(base + 60),
+                    period="60s")
+    assert result["service"]["platform"] == "ecs_express" and result["service"]["name"] == "express-api", result
+    assert result["service"]["metrics"]["cpu"]["dimensions"] == {"ClusterName": "sandbox", "ServiceName": "express-api"}
+    assert result["intervals"][0]["requests"] == 7.0
+    assert result["service"]["log_group"] == "/aws/ecs/sandbox/express-api"  # Express Mode's default awslogs group
