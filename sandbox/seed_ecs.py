@@ -11,6 +11,7 @@ import urllib.request
 import boto3
 
 from sandbox import seed
+from sandbox.ecs import ids
 
 CLUSTER = "lacrei-sandbox"
 SERVICE = "lacrei-saude-backend-ecs"
@@ -47,8 +48,12 @@ def ensure(ecs, image: str, env: dict[str, str]) -> dict[str, str]:
         ecs.register_task_definition(family=SERVICE, containerDefinitions=[container(image, env)],
                                      requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="1024",
                                      memory="2048", executionRoleArn=EXECUTION_ROLE)
+        arn = ids.service_arn(ecs.meta.region_name, ACCOUNT, CLUSTER, SERVICE)
+        balancer = {"targetGroupArn": ids.target_group_arn(ecs.meta.region_name, ACCOUNT, SERVICE, arn),
+                    "containerName": "api", "containerPort": int(seed.APP_PORT)}
         service = ecs.create_service(
             cluster=CLUSTER, serviceName=SERVICE, taskDefinition=SERVICE, desiredCount=1, launchType="FARGATE",
+            loadBalancers=[balancer],
             deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},
                                      "maximumPercent": 200, "minimumHealthyPercent": 100})["service"]
     wait(ecs, service["currentServiceDeployment"])

@@ -147,6 +147,7 @@ LONGEST_FIRST = (
     "tests/integration/app_rollback/",
     "tests/integration/db_playbooks/",
     "tests/integration/config_rollback/",
+    "tests/integration/ecs_runbooks/",
     "tests/integration/emergency/",
     "tests/integration/monitor/",
     "tests/integration/ecs_emulator/",

@@ -14,6 +14,19 @@ options:
     aliases: [arn]
 """
 
+    # The App Runner service, or an ECS / Express Mode one (with lacrei.rollback.ecs_service;
+    # plugins/module_utils/service_target.py SERVICE_SPEC).
+    ANY_PLATFORM = r"""
+options:
+  service_arn:
+    description:
+      - ARN of the App Runner service.
+      - Exactly one of O(service_arn), O(service) (an ECS service) and O(express_service_arn) (an
+        ECS Express Mode service) is required.
+    type: str
+    aliases: [arn]
+"""
+
     # Waiting for the operation a module starts
     # (plugins/module_utils/apprunner.py WAIT_SPEC and AppRunnerPlatform.started, finish, judge).
     WAIT = r"""

@@ -163,11 +163,12 @@ class SnapshotStore:
             Description=f"{snapshot.trigger}: {snapshot.reason}"[:1024])
 
 
-def open_store(params: dict, platform=None) -> tuple[dict, SnapshotStore]:
-    """The service of ``params["service_arn"]`` as it runs now (environment values included) and
-    its snapshots; ``platform`` defaults to App Runner with the module's connection options."""
+def open_store(params: dict, platform=None, service: str | None = None) -> tuple[dict, SnapshotStore]:
+    """The service (``service`` as ``platform`` names it, default ``params["service_arn"]`` on App
+    Runner with the module's connection options) as it runs now, environment values included, and
+    its snapshots (under its service name: an ECS service's are its own)."""
     platform = platform or AppRunnerPlatform(aws_client("apprunner", params))
-    current = platform.describe(params["service_arn"], include_env_values=True)
+    current = platform.describe(service or params["service_arn"], include_env_values=True)
     return current, SnapshotStore(aws_client("ssm", params, primary=False), current["service_name"])
 
 

@@ -73,6 +73,17 @@ def normalize_service(service: dict, task_definition: dict, container: dict, inc
     return result
 
 
+def telemetry_of(service: dict, container: dict) -> dict:
+    """Where CloudWatch files the service: its cluster and service names (AWS/ECS), its target
+    groups (AWS/ApplicationELB) and the container's ``awslogs`` group (None for another driver)."""
+    logs = container.get("logConfiguration") or {}
+    return {"cluster": (service.get("clusterArn") or "").rsplit("/", 1)[-1] or None,
+            "service_name": service.get("serviceName"),
+            "target_groups": [lb["targetGroupArn"] for lb in service.get("loadBalancers") or []
+                              if lb.get("targetGroupArn")],
+            "log_group": (logs.get("options") or {}).get("awslogs-group") if logs.get("logDriver") == "awslogs" else None}
+
+
 class EcsPlatform:
     name = "ecs"
     kind = "ECS service"
@@ -109,10 +120,14 @@ class EcsPlatform:
     def history(self, service: str, limit: int = 5) -> list[dict]:
         return self.deployments.history(service, limit, self.container)
 
+    def telemetry(self, service: str) -> dict:
+        described, _, container = self._current(service)
+        return telemetry_of(described, container)
+
     def deployment_in_progress(self, service: str) -> dict | None:
         return self.deployments.in_flight(service)
 
-    def ensure_idle(self, service: str) -> None:
+    def ensure_idle(self, service: str, status: str | None = None) -> None:  # status: App Runner's signature
         found = self.deployment_in_progress(service)
         if found:
             raise self.deployments.busy(service, f"{self.kind} {service}", found)

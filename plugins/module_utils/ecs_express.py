@@ -12,7 +12,7 @@ import copy
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import aws_action
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
-from ansible_collections.lacrei.rollback.plugins.module_utils.ecs import EcsPlatform, revision_name
+from ansible_collections.lacrei.rollback.plugins.module_utils.ecs import EcsPlatform, pick_container, revision_name, telemetry_of
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_deployments import ServiceDeployments
 from ansible_collections.lacrei.rollback.plugins.module_utils.timefmt import iso8601
 
@@ -73,6 +73,16 @@ class EcsExpressPlatform(EcsPlatform):
 
     def describe(self, arn: str, include_env_values: bool = False) -> dict:
         return normalize_express(self._express(arn), include_env_values)
+
+    def telemetry(self, arn: str) -> dict:
+        """The ECS service Express Mode runs (same ARN; its target group) and the serving task
+        definition's container log group."""
+        express = self._express(arn)
+        task_definition = self._task_definition(serving_configuration(express)["taskDefinitionArn"])
+        with aws_action(f"describe the ECS service of Express service {arn}"):
+            found = self.client.describe_services(cluster=express.get("cluster"), services=[arn])["services"]
+        service = found[0] if found else {"serviceName": express.get("serviceName"), "clusterArn": express.get("cluster")}
+        return telemetry_of(service, pick_container(task_definition))
 
     def history(self, arn: str, limit: int = 5) -> list[dict]:
         self._express(arn)

@@ -21,9 +21,10 @@ SERVICE_RULES = dict(
 )
 
 
-def platform_for(params: dict):
-    """(platform, the service as that platform names it)."""
-    client = aws_client("ecs", params)
+def platform_for(params: dict, primary: bool = True):
+    """(platform, the service as that platform names it); ``primary``: the module's
+    ``endpoint_url`` is ECS's (else ECS's endpoint is boto3's own, E(AWS_ENDPOINT_URL_ECS))."""
+    client = aws_client("ecs", params, primary=primary)
     if params.get("express_service_arn"):
         return EcsExpressPlatform(client), params["express_service_arn"]
     return EcsPlatform(client, params.get("cluster"), params.get("container")), params["service"]

@@ -1,6 +1,13 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What App Runner reports about a service, read back per interval from CloudWatch and its Logs.
+"""What a service's platform reports about it, read back per interval from CloudWatch and its Logs.
+
+Which metric holds each measure is data (``PLATFORM_METRICS``): App Runner publishes all of them
+in ``AWS/AppRunner`` (ServiceName, ServiceID); on ECS (a service or an Express Mode service) CPU
+and memory are ``AWS/ECS``'s (ClusterName, ServiceName) and the requests, responses and latency
+the load balancer's ``AWS/ApplicationELB`` (TargetGroup, LoadBalancer: the service's own target
+group, so a load balancer shared with other services is not mixed in). One reading path serves
+them all.
 
 A ``Window`` is ``[start, end)`` cut into buckets of ``period`` seconds, aligned on multiples of
 the period (as CloudWatch aligns its periods). ``read_metrics`` returns one dict of raw
@@ -12,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import cloudwatch_logs, log_filter
@@ -20,22 +27,54 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import 
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 
 NAMESPACE = "AWS/AppRunner"
-# query id -> (metric, statistic); ids must start with a lower-case letter.
+ELB_NAMESPACE = "AWS/ApplicationELB"
+# Per platform: where each measure is published, as measure -> (source, metric name, factor to
+# the module's unit); a source is a namespace and the dimensions the Service gives for it.
+# TargetResponseTime is in seconds, latencies here in milliseconds.
+_ECS_METRICS = {
+    "namespaces": {"service": "AWS/ECS", "load_balancer": ELB_NAMESPACE},
+    "measures": {
+        "requests": ("load_balancer", "RequestCount", 1),
+        "responses_2xx": ("load_balancer", "HTTPCode_Target_2XX_Count", 1),
+        "responses_4xx": ("load_balancer", "HTTPCode_Target_4XX_Count", 1),
+        "responses_5xx": ("load_balancer", "HTTPCode_Target_5XX_Count", 1),
+        "latency": ("load_balancer", "TargetResponseTime", 1000),
+        "cpu": ("service", "CPUUtilization", 1),
+        "memory": ("service", "MemoryUtilization", 1),
+    },
+}
+PLATFORM_METRICS = {
+    "apprunner": {
+        "namespaces": {"service": NAMESPACE},
+        "measures": {
+            "requests": ("service", "Requests", 1),
+            "responses_2xx": ("service", "2xxStatusResponses", 1),
+            "responses_4xx": ("service", "4xxStatusResponses", 1),
+            "responses_5xx": ("service", "5xxStatusResponses", 1),
+            "latency": ("service", "RequestLatency", 1),
+            "cpu": ("service", "CPUUtilization", 1),
+            "memory": ("service", "MemoryUtilization", 1),
+        },
+    },
+    "ecs": _ECS_METRICS,
+    "ecs_express": _ECS_METRICS,
+}
+# query id -> (measure, statistic); ids must start with a lower-case letter.
 METRIC_QUERIES = {
-    "requests": ("Requests", "Sum"),
-    "responses_2xx": ("2xxStatusResponses", "Sum"),
-    "responses_4xx": ("4xxStatusResponses", "Sum"),
-    "responses_5xx": ("5xxStatusResponses", "Sum"),
-    "latency_avg_ms": ("RequestLatency", "Average"),
-    "latency_max_ms": ("RequestLatency", "Maximum"),
-    "cpu_percent": ("CPUUtilization", "Average"),
-    "cpu_max_percent": ("CPUUtilization", "Maximum"),
-    "memory_percent": ("MemoryUtilization", "Average"),
-    "memory_max_percent": ("MemoryUtilization", "Maximum"),
+    "requests": ("requests", "Sum"),
+    "responses_2xx": ("responses_2xx", "Sum"),
+    "responses_4xx": ("responses_4xx", "Sum"),
+    "responses_5xx": ("responses_5xx", "Sum"),
+    "latency_avg_ms": ("latency", "Average"),
+    "latency_max_ms": ("latency", "Maximum"),
+    "cpu_percent": ("cpu", "Average"),
+    "cpu_max_percent": ("cpu", "Maximum"),
+    "memory_percent": ("memory", "Average"),
+    "memory_max_percent": ("memory", "Maximum"),
 }
 PERCENTILE_QUERIES = {
-    "latency_p50_ms": ("RequestLatency", "p50"),
-    "latency_p95_ms": ("RequestLatency", "p95"),
+    "latency_p50_ms": ("latency", "p50"),
+    "latency_p95_ms": ("latency", "p95"),
 }
 HIGH_RESOLUTION_PERIODS = (1, 5, 10, 30)
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -45,8 +84,14 @@ SERVICE_ARN = re.compile(r"^arn:[^:]+:apprunner:[^:]*:[^:]*:service/(?P<name>[^/
 
 @dataclass(frozen=True)
 class Service:
+    """A service as CloudWatch files it: its platform, the dimensions of each metric source
+    (``PLATFORM_METRICS``; a source without dimensions is not read) and its log group."""
+
     name: str
-    service_id: str
+    service_id: str | None = None
+    platform: str = "apprunner"
+    sources: dict = field(default_factory=dict, compare=False)
+    group: str | None = None
 
     @classmethod
     def from_arn(cls, arn: str) -> "Service":
@@ -54,14 +99,44 @@ class Service:
         if not found:
             raise ActionFailed(f"Not an App Runner service ARN: {arn!r} "
                                "(expected arn:aws:apprunner:<region>:<account>:service/<name>/<id>)")
-        return cls(found["name"], found["id"])
+        dimensions = [{"Name": "ServiceName", "Value": found["name"]}, {"Name": "ServiceID", "Value": found["id"]}]
+        return cls(found["name"], found["id"], sources={"service": dimensions})
+
+    @classmethod
+    def on_ecs(cls, platform: str, cluster: str, name: str, target_group: str | None, load_balancer: str | None,
+               log_group: str | None) -> "Service":
+        """An ECS (or Express Mode) service: AWS/ECS by cluster and service name, AWS/ApplicationELB
+        by its target group and load balancer (dimension values, or their ARNs)."""
+        sources = {"service": [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": name}]}
+        if target_group and load_balancer:
+            sources["load_balancer"] = [{"Name": "TargetGroup", "Value": elb_dimension(target_group)},
+                                        {"Name": "LoadBalancer", "Value": elb_dimension(load_balancer)}]
+        return cls(name, None, platform, sources, log_group)
 
     @property
     def dimensions(self) -> list[dict]:
-        return [{"Name": "ServiceName", "Value": self.name}, {"Name": "ServiceID", "Value": self.service_id}]
+        return self.sources.get("service", [])
 
-    def log_group(self, kind: str = "application") -> str:
+    def metric(self, measure: str) -> tuple[str, str, list[dict], float] | None:
+        """(namespace, metric name, dimensions, factor) of ``measure``; None when its source is unknown."""
+        table = PLATFORM_METRICS[self.platform]
+        source, metric, factor = table["measures"][measure]
+        if source not in self.sources:
+            return None
+        return table["namespaces"][source], metric, self.sources[source], factor
+
+    def log_group(self, kind: str = "application") -> str | None:
+        if self.platform != "apprunner":
+            return self.group
         return cloudwatch_logs.log_group(self.name, self.service_id, kind)
+
+
+def elb_dimension(value: str) -> str:
+    """The AWS/ApplicationELB dimension value of a target group or load balancer, from its ARN
+    (``...:targetgroup/<name>/<id>`` -> ``targetgroup/<name>/<id>``; ``...:loadbalancer/app/<name>/<id>``
+    -> ``app/<name>/<id>``) or as given."""
+    resource = value.split(":", 5)[-1] if value.startswith("arn:") else value
+    return resource[len("loadbalancer/"):] if resource.startswith("loadbalancer/") else resource
 
 
 @dataclass(frozen=True)
@@ -136,17 +211,27 @@ def now() -> float:
     return time.time()
 
 
-def _queries(service: Service, period: int, queries: dict) -> list[dict]:
-    return [{"Id": query_id, "ReturnData": True,
-             "MetricStat": {"Metric": {"Namespace": NAMESPACE, "MetricName": metric, "Dimensions": service.dimensions},
-                            "Period": period, "Stat": stat}}
-            for query_id, (metric, stat) in queries.items()]
+def _queries(service: Service, period: int, queries: dict) -> tuple[list[dict], dict]:
+    """The GetMetricData queries of ``queries`` that the service has a source for, and the factor of each."""
+    built, factors = [], {}
+    for query_id, (measure, stat) in queries.items():
+        found = service.metric(measure)
+        if found is None:
+            continue
+        namespace, metric, dimensions, factors[query_id] = found
+        built.append({"Id": query_id, "ReturnData": True,
+                      "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": dimensions},
+                                     "Period": period, "Stat": stat}})
+    return built, factors
 
 
 def _metric_data(client, service: Service, window: Window, queries: dict) -> list[dict]:
     """One dict per bucket: query id -> value (None where CloudWatch returned no datapoint)."""
     buckets = [dict.fromkeys(queries) for _ in range(window.count)]
-    request = {"MetricDataQueries": _queries(service, window.period, queries), "ScanBy": "TimestampAscending",
+    built, factors = _queries(service, window.period, queries)
+    if not built:
+        return buckets
+    request = {"MetricDataQueries": built, "ScanBy": "TimestampAscending",
                "StartTime": datetime.fromtimestamp(window.start, timezone.utc),
                "EndTime": datetime.fromtimestamp(window.end, timezone.utc)}
     while True:
@@ -155,10 +240,23 @@ def _metric_data(client, service: Service, window: Window, queries: dict) -> lis
             for stamp, value in zip(result.get("Timestamps", []), result.get("Values", [])):
                 index = window.bucket_of(stamp.timestamp())
                 if index is not None and value is not None:
-                    buckets[index][result["Id"]] = float(value)
+                    buckets[index][result["Id"]] = float(value) * factors[result["Id"]]
         if not page.get("NextToken"):
             return buckets
         request["NextToken"] = page["NextToken"]
+
+
+def find_load_balancer(client, target_group: str) -> str | None:
+    """The load balancer (dimension value) CloudWatch files ``target_group``'s metrics under:
+    one ListMetrics, no Elastic Load Balancing call; None when it has no metric yet."""
+    wanted = [{"Name": "TargetGroup", "Value": elb_dimension(target_group)}]
+    with aws_action(f"find the load balancer of target group {wanted[0]['Value']} in CloudWatch"):
+        listed = client.list_metrics(Namespace=ELB_NAMESPACE, MetricName="RequestCount", Dimensions=wanted)
+    for metric in listed.get("Metrics") or []:
+        found = next((d["Value"] for d in metric.get("Dimensions") or [] if d["Name"] == "LoadBalancer"), None)
+        if found:
+            return found
+    return None
 
 
 def read_metrics(client, service: Service, window: Window) -> list[dict]:

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: apprunner_config
-short_description: Set or restore an App Runner service's environment variables and secrets
+short_description: Set or restore a service's environment variables and secrets (App Runner or ECS)
 description:
   - Sets the service's C(RuntimeEnvironmentVariables) and C(RuntimeEnvironmentSecrets) by a
     read-modify-write of its source configuration; the image and every other setting stay.
+  - On ECS (O(service)) the configuration is the container definition's C(environment) and
+    C(secrets) (C(valueFrom) references, never values); a change registers a new task definition
+    revision from the running one with only those changed, updates the service and follows its
+    service deployment (a circuit-breaker or alarm rollback, C(ROLLBACK_SUCCESSFUL), is a
+    failure). On ECS Express Mode (O(express_service_arn)) the primary container's are changed
+    through C(UpdateExpressGatewayService) and its canary deployment followed.
   - The target comes from exactly one of O(environment_variables) (with O(environment_secrets)),
     O(from_snapshot) (a snapshot saved by M(lacrei.rollback.config_snapshot) or by this module),
     or O(from_git) (an environment file at a commit of the application repository).
@@ -16,8 +22,8 @@ description:
     see M(lacrei.rollback.config_snapshot)), so the configuration before the change is always one
     O(from_snapshot=previous) away. Restores record the snapshot as rolled back from, so
     C(previous) never brings that configuration back.
-  - Idempotent; waits for the operation and fails unless it ends C(SUCCEEDED) (C(ROLLBACK_SUCCEEDED)
-    is a failure). Refuses, changing nothing, while the service runs another operation.
+  - Idempotent; waits for the operation (ECS - the service deployment) and fails unless it ends
+    C(SUCCEEDED) (ECS C(SUCCESSFUL)); C(ROLLBACK_SUCCEEDED) is a failure. Refuses, changing nothing, while the service runs another operation.
   - Values of variables whose names match O(secret_patterns) never appear in results or diffs.
 version_added: "0.1.0"
 options:
@@ -73,7 +79,8 @@ options:
     description: Why the change is made, stored with the snapshot.
     type: str
 extends_documentation_fragment:
-  - lacrei.rollback.apprunner_service
+  - lacrei.rollback.apprunner_service.any_platform
+  - lacrei.rollback.ecs_service
   - lacrei.rollback.apprunner_service.wait
   - lacrei.rollback.apprunner_service.secret_names
   - lacrei.rollback.aws
@@ -112,8 +119,23 @@ EXAMPLES = r"""
 RETURN = r"""
 extends_documentation_fragment:
   - lacrei.rollback.apprunner_service.operation_return
+platform:
+  description: What runs the service - apprunner, ecs or ecs_express.
+  returned: always
+  type: str
+  sample: ecs
+registered_task_definition:
+  description: ECS - the task definition revision registered for the change.
+  returned: when a revision was registered
+  type: str
+  sample: arn:aws:ecs:us-east-1:123456789012:task-definition/lacrei-saude-backend-ecs:7
+deployment_arn:
+  description: ECS - the service deployment the change started (also in C(operation_id)).
+  returned: when changed and not in check mode, on ECS
+  type: str
+  sample: arn:aws:ecs:us-east-1:123456789012:service-deployment/lacrei-sandbox/lacrei-saude-backend-ecs/Abc
 service_name:
-  description: The App Runner service name.
+  description: The service name (App Runner or ECS).
   returned: always
   type: str
   sample: lacrei-saude-backend
@@ -155,14 +177,15 @@ import getpass
 from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
 from ansible_collections.lacrei.rollback.plugins.module_utils import env_file
 from ansible_collections.lacrei.rollback.plugins.module_utils import env_masking as masking
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import WAIT_SPEC, AppRunnerPlatform
-from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
+from ansible_collections.lacrei.rollback.plugins.module_utils import service_target
+from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import WAIT_SPEC
+from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.git import GitRepo
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 
 ARGUMENT_SPEC = dict(
-    service_arn=dict(type="str", required=True, aliases=["arn"]),
+    **service_target.SERVICE_SPEC,
     environment_variables=dict(type="dict"),
     environment_secrets=dict(type="dict", no_log=False),  # references (ARNs), not secret values
     purge=dict(type="bool", default=True),
@@ -183,8 +206,10 @@ INPUT_KINDS = {"from_snapshot": "config_version", "from_git.repo_path": "path", 
                "from_git.path": "relative_path", "snapshot_reason": "line"}
 MODULE_RULES = dict(
     mutually_exclusive=[["environment_variables", "from_snapshot", "from_git"],
-                        ["environment_secrets", "from_snapshot", "from_git"]],
-    required_one_of=[["environment_variables", "environment_secrets", "from_snapshot", "from_git"]],
+                        ["environment_secrets", "from_snapshot", "from_git"],
+                        *service_target.SERVICE_RULES["mutually_exclusive"]],
+    required_one_of=[["environment_variables", "environment_secrets", "from_snapshot", "from_git"],
+                     *service_target.SERVICE_RULES["required_one_of"]],
 )
 
 
@@ -273,8 +298,10 @@ def image_configuration(target: dict) -> dict:
             "RuntimeEnvironmentSecrets": target["environment_secrets"] or None}
 
 
-def apply(module, platform, target: dict, result: dict) -> dict:
-    params, arn = module.params, module.params["service_arn"]
+def apply(module, platform, service: str, target: dict, result: dict) -> dict:
+    if platform.name != "apprunner":
+        return apply_on_ecs(module, platform, service, target, result)
+    params, arn = module.params, service
     platform.started(result, platform.configure(arn, image_configuration(target)))
     if not params["wait"]:
         return result
@@ -285,16 +312,28 @@ def apply(module, platform, target: dict, result: dict) -> dict:
                           f"the configuration before this run is snapshot {before}")
 
 
-def configure(module, platform) -> dict:
+def apply_on_ecs(module, platform, service: str, target: dict, result: dict) -> dict:
+    """A new task definition revision (Express Mode: the primary container) with the target's
+    environment and secrets, and its service deployment followed."""
+    params = module.params
+    before = (result["snapshot"] or {}).get("version")
+    result = platform.start_and_wait(
+        service, lambda: platform.configure(service, target["environment_variables"], target["environment_secrets"]),
+        result, timeout=params["wait_timeout"] if params["wait"] else None,
+        what=f"Configuration change of {platform.kind} {service} (the configuration before is snapshot {before})")
+    return dict(result, operation_id=result["deployment_arn"], deployment_seconds=result.get("waited_seconds"))
+
+
+def configure(module, platform, service: str) -> dict:
     params, patterns = module.params, module.params["secret_patterns"]
-    current, store = snaps.open_store(params, platform)
+    current, store = snaps.open_store(params, platform, service)
     before = snaps.environment_of(current)
     module.no_log_values.update(masking.secret_values(before["environment_variables"], patterns))
     target, source = desired(module, current, store)
     module.no_log_values.update(masking.secret_values(target["environment_variables"], patterns))
     changes = masking.env_changes(before["environment_variables"], target["environment_variables"])
     secret_changes = masking.env_changes(before["environment_secrets"], target["environment_secrets"])
-    result = dict(changed=False, service_name=current["service_name"], source=source, variable_changes=changes,
+    result = dict(changed=False, platform=platform.name, service_name=current["service_name"], source=source, variable_changes=changes,
                   secret_changes=secret_changes, snapshot=None, operation_id=None, status=None, deployment_seconds=None,
                   environment_variables=masking.masked(target["environment_variables"], patterns),
                   environment_secret_names=sorted(target["environment_secrets"]))
@@ -302,19 +341,19 @@ def configure(module, platform) -> dict:
         result["diff"] = diff_of(before, target, changes, patterns, current["service_name"])
     if not (masking.has_changes(changes) or masking.has_changes(secret_changes)):
         return dict(result, environment_variables=masking.masked(before["environment_variables"], patterns))
-    platform.ensure_idle(params["service_arn"], current["status"])
+    platform.ensure_idle(service, current["status"])
     if module.check_mode:
         return dict(result, changed=True)
     if params["snapshot"]:
         result["snapshot"] = save_snapshot(module, store, current, source).summary(patterns)
-    return apply(module, platform, target, result)
+    return apply(module, platform, service, target, result)
 
 
 def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
     refuse_bad_params(module, INPUT_KINDS)
     with fail_on_error(module):
-        result = configure(module, AppRunnerPlatform(aws_client("apprunner", module.params)))
+        result = configure(module, *service_target.platform_for(module.params))
     module.exit_json(**result)
 
 

@@ -5,14 +5,25 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: apprunner_metrics_info
-short_description: Judge an App Runner service's health per interval from CloudWatch metrics and logs
+short_description: Judge a service's health per interval from CloudWatch metrics and logs (App Runner or ECS)
 description:
-  - Reads, for one window cut into intervals of O(period), what App Runner publishes about a
-    service in CloudWatch (namespace C(AWS/AppRunner), dimensions C(ServiceName) and C(ServiceID)),
-    that is C(Requests), C(2xxStatusResponses), C(4xxStatusResponses), C(5xxStatusResponses),
-    C(RequestLatency), C(CPUUtilization), C(MemoryUtilization); and counts the lines of the
-    application log group (C(/aws/apprunner/<name>/<id>/application)) that match
+  - Reads, for one window cut into intervals of O(period), what the platform publishes about a
+    service in CloudWatch, and counts the lines of its application log group that match
     O(error_filter_pattern).
+  - App Runner (O(service_arn)) - namespace C(AWS/AppRunner), dimensions C(ServiceName) and
+    C(ServiceID) - C(Requests), C(2xxStatusResponses), C(4xxStatusResponses), C(5xxStatusResponses),
+    C(RequestLatency), C(CPUUtilization), C(MemoryUtilization); log group
+    C(/aws/apprunner/<name>/<id>/application).
+  - ECS (O(service)) and ECS Express Mode (O(express_service_arn)) - C(CPUUtilization) and
+    C(MemoryUtilization) from C(AWS/ECS) (dimensions C(ClusterName), C(ServiceName)); requests,
+    responses and latency from the load balancer, C(AWS/ApplicationELB) C(RequestCount),
+    C(HTTPCode_Target_2XX_Count), C(HTTPCode_Target_4XX_Count), C(HTTPCode_Target_5XX_Count),
+    C(TargetResponseTime) (seconds, returned in milliseconds) with dimensions C(TargetGroup) and
+    C(LoadBalancer) (the service's own target group, so other services behind a shared load
+    balancer are not counted); log group the container's C(awslogs-group). The target group is
+    the service's (DescribeServices C(loadBalancers)) unless O(target_group) is given, and its
+    load balancer the one CloudWatch lists its metrics under (ListMetrics) unless O(load_balancer)
+    is given. Without a target group only CPU, memory and log lines are read (a warning says so).
   - Computes per interval the error rate (5xx / requests, client-side), the latency judged (p95 when
     CloudWatch gives percentiles, else the maximum or average, see O(latency_fallback)), CPU and
     memory (interval averages) and the error log lines; judges each interval against
@@ -29,11 +40,17 @@ description:
   - Read-only; check mode changes nothing either.
 version_added: "0.1.0"
 options:
-  service_arn:
-    description: ARN of the App Runner service (its name and id are the metric dimensions).
+  load_balancer:
+    description:
+      - ECS only. The load balancer of O(target_group), as its ARN or its C(AWS/ApplicationELB)
+        dimension value (C(app/<name>/<id>)); default the one CloudWatch lists the target group's
+        metrics under.
     type: str
-    required: true
-    aliases: [arn]
+  target_group:
+    description:
+      - ECS only. The service's target group, as its ARN or its dimension value
+        (C(targetgroup/<name>/<id>)); default the first of the service's C(loadBalancers).
+    type: str
   window:
     description:
       - Length of the look-back window ending at O(end_time), when O(start_time) is not set
@@ -94,7 +111,9 @@ options:
     type: int
     default: 10
   log_group:
-    description: Log group to read; default C(/aws/apprunner/<name>/<id>/application).
+    description:
+      - Log group to read; default C(/aws/apprunner/<name>/<id>/application) on App Runner, the
+        container's C(awslogs-group) on ECS.
     type: str
   max_log_events:
     description:
@@ -103,7 +122,7 @@ options:
     type: int
     default: 10000
   latency_percentiles:
-    description: Ask CloudWatch for RequestLatency p50 and p95 (one attempt; on failure the fallback applies with a warning).
+    description: Ask CloudWatch for the latency's p50 and p95 (one attempt; on failure the fallback applies with a warning).
     type: bool
     default: true
   latency_fallback:
@@ -126,9 +145,14 @@ options:
     elements: dict
     default: []
 extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service.any_platform
+  - lacrei.rollback.ecs_service
   - lacrei.rollback.aws
 notes:
-  - O(endpoint_url) applies to CloudWatch; CloudWatch Logs uses E(AWS_ENDPOINT_URL_CLOUDWATCH_LOGS).
+  - O(endpoint_url) applies to CloudWatch; CloudWatch Logs uses E(AWS_ENDPOINT_URL_CLOUDWATCH_LOGS), ECS
+    E(AWS_ENDPOINT_URL_ECS).
+  - ECS Express Mode services get the same metrics as ECS services (Express Mode runs an ECS service
+    behind an Application Load Balancer it manages).
 author:
   - Lacrei Saúde (@lacrei-saude)
 """
@@ -159,6 +183,13 @@ EXAMPLES = r"""
     health_thresholds: "{{ health_thresholds }}"
     baseline_end: "2024-05-02T13:30:00Z"
     baseline_window: 1h
+
+- name: Judge an ECS service (AWS/ECS and its load balancer's AWS/ApplicationELB metrics)
+  lacrei.rollback.apprunner_metrics_info:
+    cluster: "{{ ecs_cluster }}"
+    service: "{{ ecs_service }}"
+    window: 10m
+    health_thresholds: "{{ health_thresholds }}"
 """
 
 RETURN = r"""
@@ -166,7 +197,17 @@ service:
   description: The service judged.
   returned: always
   type: dict
-  sample: {name: lacrei-saude-backend, id: 8f2e4c1d9a7b4e0f8c3d2b1a0e9f8d7c, log_group: /aws/apprunner/lacrei-saude-backend/8f2e.../application}
+  contains:
+    name: {description: The service name., type: str, sample: lacrei-saude-backend}
+    id: {description: The App Runner service id (null on ECS)., type: str, sample: 8f2e4c1d9a7b4e0f8c3d2b1a0e9f8d7c}
+    platform: {description: "apprunner, ecs or ecs_express.", type: str, sample: apprunner}
+    log_group: {description: The log group read (null when unknown)., type: str, sample: /aws/apprunner/lacrei-saude-backend/8f2e.../application}
+    metrics:
+      description:
+        - "Per measure (requests, responses_2xx/4xx/5xx, latency, cpu, memory), the metric read: namespace,
+          metric_name, dimensions (null when its source is unknown)."
+      type: dict
+      sample: {cpu: {namespace: AWS/ECS, metric_name: CPUUtilization, dimensions: {ClusterName: c, ServiceName: s}}}
 window:
   description: The window judged (ISO 8601, UTC).
   returned: always
@@ -239,14 +280,16 @@ table:
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import cloudwatch_logs
 from ansible_collections.lacrei.rollback.plugins.module_utils import health_verdict as hv
-from ansible_collections.lacrei.rollback.plugins.module_utils import metrics
+from ansible_collections.lacrei.rollback.plugins.module_utils import metrics, service_target
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_errors import AwsActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 
 THRESHOLD_OPTIONS = {key: dict(type="float") for key in hv.THRESHOLD_KEYS}
 ARGUMENT_SPEC = dict(
-    service_arn=dict(type="str", required=True, aliases=["arn"]),
+    **service_target.SERVICE_SPEC,
+    load_balancer=dict(type="str"),
+    target_group=dict(type="str"),
     window=dict(type="str", default="15m"),
     start_time=dict(type="str"),
     end_time=dict(type="str"),
@@ -270,9 +313,9 @@ ARGUMENT_SPEC = dict(
 class Reader:
     """Reads one window's raw statistics and error lines; remembers what it had to give up on."""
 
-    def __init__(self, module, service: metrics.Service):
+    def __init__(self, module, service: metrics.Service, cloudwatch):
         self.module, self.params, self.service = module, module.params, service
-        self.cloudwatch = aws_client("cloudwatch", self.params)
+        self.cloudwatch = cloudwatch
         self.logs = aws_client("logs", self.params, primary=False)
         # Percentiles are optional: one attempt, no retries, so a refusal costs no backoff.
         self.percentiles = aws_client("cloudwatch", {**self.params, "max_attempts": 1}) if self.params["latency_percentiles"] else None
@@ -292,12 +335,15 @@ class Reader:
         try:
             return metrics.read_latency_percentiles(self.percentiles, self.service, window)
         except AwsActionFailed as exc:
-            self.module.warn(f"CloudWatch gave no RequestLatency percentiles (error {exc.code}); latency is "
+            metric = (self.service.metric("latency") or ("", "latency"))[1]
+            self.module.warn(f"CloudWatch gave no {metric} percentiles (error {exc.code}); latency is "
                              f"judged on its {self.params['latency_fallback']} instead.")
             self.percentiles = None
             return [{}] * window.count
 
     def _error_lines(self, window) -> tuple[list, list[str]]:
+        if not self.log_group:
+            return [None] * window.count, []
         try:
             found = metrics.read_error_lines(self.logs, self.log_group, window, self.params["error_filter_pattern"],
                                              self.params["error_lines_limit"], self.params["max_log_events"])
@@ -312,6 +358,39 @@ class Reader:
             self.module.warn(f"CloudWatch Logs had more after {cloudwatch_logs.DEFAULT_MAX_PAGES} pages of the window "
                              f"({found.scanned} events); counted those only.")
         return found.counts, found.latest
+
+
+def service_of(module, cloudwatch) -> metrics.Service:
+    """The service as CloudWatch files it (on ECS: its names, target group, load balancer, log group)."""
+    params = module.params
+    platform_name = service_target.platform_name(params)
+    if platform_name == "apprunner":
+        return metrics.Service.from_arn(params["service_arn"])
+    platform, name = service_target.platform_for(params, primary=False)
+    found = platform.telemetry(name)
+    target_group = params["target_group"] or next(iter(found["target_groups"]), None)
+    load_balancer = params["load_balancer"]
+    if target_group and not load_balancer:
+        load_balancer = metrics.find_load_balancer(cloudwatch, target_group)
+    if not target_group:
+        module.warn(f"{platform.kind} {found['service_name']} has no target group (no loadBalancers; give target_group): "
+                    "requests, 5xx and latency unknown (no data).")
+    elif not load_balancer:
+        module.warn(f"CloudWatch has no AWS/ApplicationELB metric of target group {metrics.elb_dimension(target_group)} "
+                    "yet (or give load_balancer): requests, 5xx and latency unknown (no data).")
+    if not found["log_group"] and not params["log_group"]:
+        module.warn(f"The container of {found['service_name']} logs to no awslogs group (or give log_group): "
+                    "error log lines unknown (no data).")
+    return metrics.Service.on_ecs(platform_name, found["cluster"], found["service_name"], target_group, load_balancer,
+                                  found["log_group"])
+
+
+def metrics_read(service: metrics.Service) -> dict:
+    """What each measure was read from (null: not read)."""
+    found = {measure: service.metric(measure) for measure in metrics.PLATFORM_METRICS[service.platform]["measures"]}
+    return {measure: None if spec is None else
+            {"namespace": spec[0], "metric_name": spec[1], "dimensions": {d["Name"]: d["Value"] for d in spec[2]}}
+            for measure, spec in found.items()}
 
 
 def windows(params: dict) -> tuple[metrics.Window, metrics.Window | None]:
@@ -357,14 +436,16 @@ def monitor(module) -> dict:
         raise ActionFailed("breach_intervals must be at least 1")
     if params["min_requests"] < 0:
         raise ActionFailed("min_requests must be 0 or more")
-    service = metrics.Service.from_arn(params["service_arn"])
     window, baseline_window = windows(params)
-    reader = Reader(module, service)
+    cloudwatch = aws_client("cloudwatch", params)
+    service = service_of(module, cloudwatch)
+    reader = Reader(module, service, cloudwatch)
     baseline = baseline_of(reader, baseline_window) if baseline_window else None
     limit_of = hv.limits(params["health_thresholds"], baseline and baseline["reference"], params["baseline_factor"])
     raws, counts, latest = reader.read(window)
     intervals = judge(reader, window, raws, counts, limit_of, probes_per_interval(window, params["synthetic_probes"]))
-    result = {"service": {"name": service.name, "id": service.service_id, "log_group": reader.log_group},
+    result = {"service": {"name": service.name, "id": service.service_id, "platform": service.platform,
+                          "log_group": reader.log_group, "metrics": metrics_read(service)},
               "window": window.describe(), "intervals": intervals, "summary": hv.summarize(intervals),
               "limits": limit_of,
               "verdict": hv.window_verdict(intervals, params["breach_intervals"], params["min_requests"]),
@@ -375,7 +456,7 @@ def monitor(module) -> dict:
 
 
 def main():
-    module = aws_module(ARGUMENT_SPEC)
+    module = aws_module(ARGUMENT_SPEC, **service_target.SERVICE_RULES)
     with fail_on_error(module):
         result = monitor(module)
     module.exit_json(changed=False, **result)

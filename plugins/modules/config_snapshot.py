@@ -30,7 +30,8 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - lacrei.rollback.apprunner_service
+  - lacrei.rollback.apprunner_service.any_platform
+  - lacrei.rollback.ecs_service
   - lacrei.rollback.apprunner_service.secret_names
   - lacrei.rollback.aws
 notes:
@@ -74,7 +75,7 @@ saved:
   type: bool
   sample: true
 service_name:
-  description: The App Runner service name (part of the parameter path).
+  description: The service name, App Runner's or ECS's (part of the parameter path).
   returned: always
   type: str
   sample: lacrei-saude-backend
@@ -83,13 +84,14 @@ service_name:
 import getpass
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
+from ansible_collections.lacrei.rollback.plugins.module_utils import service_target
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
 from ansible_collections.lacrei.rollback.plugins.module_utils.env_masking import SECRET_NAMES_SPEC
 
 ARGUMENT_SPEC = dict(
-    service_arn=dict(type="str", required=True, aliases=["arn"]),
+    **service_target.SERVICE_SPEC,
     reason=dict(type="str", default="on-demand snapshot"),
     trigger=dict(type="str", choices=list(snaps.TRIGGERS), default="on-demand"),
     only_if_changed=dict(type="bool", default=True),
@@ -112,10 +114,10 @@ def save(module, store, current: dict) -> dict:
 
 
 def main():
-    module = aws_module(ARGUMENT_SPEC)
+    module = aws_module(ARGUMENT_SPEC, **service_target.SERVICE_RULES)
     refuse_bad_params(module, dict(reason="line"))
     with fail_on_error(module):
-        current, store = snaps.open_store(module.params)
+        current, store = snaps.open_store(module.params, *service_target.platform_for(module.params))
         result = dict(save(module, store, current), service_name=current["service_name"])
     module.exit_json(**result)
 

@@ -23,7 +23,8 @@ options:
         there is none.
     type: str
 extends_documentation_fragment:
-  - lacrei.rollback.apprunner_service
+  - lacrei.rollback.apprunner_service.any_platform
+  - lacrei.rollback.ecs_service
   - lacrei.rollback.apprunner_service.secret_names
   - lacrei.rollback.aws
 notes:
@@ -77,19 +78,20 @@ resolution:
   type: str
   sample: snapshot 3 is the newest configuration that differs from the running one
 service_name:
-  description: The App Runner service name (part of the parameter path).
+  description: The service name, App Runner's or ECS's (part of the parameter path).
   returned: always
   type: str
   sample: lacrei-saude-backend
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
+from ansible_collections.lacrei.rollback.plugins.module_utils import service_target
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.env_masking import SECRET_NAMES_SPEC
 
 ARGUMENT_SPEC = dict(
-    service_arn=dict(type="str", required=True, aliases=["arn"]),
+    **service_target.SERVICE_SPEC,
     version=dict(type="str"),
     **SECRET_NAMES_SPEC,
 )
@@ -108,9 +110,9 @@ def read(params: dict, store, current: dict) -> dict:
 
 
 def main():
-    module = aws_module(ARGUMENT_SPEC)
+    module = aws_module(ARGUMENT_SPEC, **service_target.SERVICE_RULES)
     with fail_on_error(module):
-        current, store = snaps.open_store(module.params)
+        current, store = snaps.open_store(module.params, *service_target.platform_for(module.params))
         result = dict(read(module.params, store, current), service_name=current["service_name"])
     module.exit_json(**result)
 

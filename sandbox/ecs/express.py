@@ -42,8 +42,12 @@ class ExpressOps(Lookups):
         config = self._config({"cpu": "1024", "memory": "2048", "cpuArchitecture": "X86_64",
                                "healthCheckPath": DEFAULT_HEALTH_CHECK_PATH}, params)
         task_definition = self._task_definition(cluster["clusterName"], name, config, params.get("taskDefinitionArn"))
+        # Express Mode puts the service behind a load balancer it manages: the service's target group.
+        balancer = {"targetGroupArn": ids.target_group_arn(self.region, self.account, name, arn), "containerName": "Main",
+                    "containerPort": config["primaryContainer"]["containerPort"]}
         record = self.new_record({"serviceName": name, "desiredCount": (config.get("scalingTarget") or {}).get(
-            "minTaskCount", 1), "deploymentConfiguration": CANARY, "tags": params.get("tags") or []},
+            "minTaskCount", 1), "deploymentConfiguration": CANARY, "tags": params.get("tags") or [],
+            "loadBalancers": [balancer]},
             cluster, task_definition, config["healthCheckPath"])
         now = time.time()
         record["express"] = {"infrastructureRoleArn": params["infrastructureRoleArn"], "statusCode": "ACTIVE",

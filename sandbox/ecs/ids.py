@@ -56,5 +56,10 @@ def load_balancer(service: str, service_arn_: str) -> tuple[str, str]:
     return f"app/{service[:24]}-alb/{digest[:16]}", f"targetgroup/{service[:24]}-tg/{digest[16:32]}"
 
 
+def target_group_arn(region: str, account: str, service: str, service_arn_: str) -> str:
+    """The ARN of the target group ``load_balancer`` names (what a service's ``loadBalancers`` holds)."""
+    return f"arn:aws:elasticloadbalancing:{region}:{account}:{load_balancer(service, service_arn_)[1]}"
+
+
 def _digits() -> str:
     return str(random.randrange(10**18, 10**19))  # noqa: S311 - an id

@@ -54,12 +54,14 @@ def sandbox_command(state: Path, *argv: str, check: bool = True) -> None:
 
 
 @contextmanager
-def private_sandbox(tmp_path_factory, name: str, cls=None, rows: int | None = None):
-    """A sandbox of its own (``cls``, default Sandbox) while the block runs, stopped after it."""
+def private_sandbox(tmp_path_factory, name: str, cls=None, rows: int | None = None, ecs: bool = False):
+    """A sandbox of its own (``cls``, default Sandbox) while the block runs, stopped after it
+    (``ecs``: with the ECS emulator, its ECS and Express Mode services, `up --ecs`)."""
     cls = cls or Sandbox
     state = tmp_path_factory.mktemp(name)
     try:
-        sandbox_command(state, "up", "--deploy-seconds", "1", *(("--rows", str(rows)) if rows else ()))
+        sandbox_command(state, "up", "--deploy-seconds", "1", *(("--rows", str(rows)) if rows else ()),
+                        *(("--ecs",) if ecs else ()))
         yield cls(state)
     finally:
         sandbox_command(state, "down", check=False)
