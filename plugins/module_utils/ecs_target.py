@@ -20,14 +20,6 @@ SERVICE_RULES = dict(
     required_one_of=[["service", "express_service_arn"]],
 )
 
-# The modules that work on any platform: an App Runner service (service_arn) or one of the above.
-ANY_SERVICE_SPEC = dict(service_arn=dict(type="str", aliases=["arn"]), **SERVICE_SPEC)
-ANY_SERVICE_RULES = dict(
-    mutually_exclusive=[["service_arn", "service", "express_service_arn"], ["service_arn", "cluster"],
-                        ["service_arn", "container"], *SERVICE_RULES["mutually_exclusive"][1:]],
-    required_one_of=[["service_arn", "service", "express_service_arn"]],
-)
-
 
 def platform_for(params: dict, primary: bool = True):
     """(platform, the service as that platform names it); ``primary``: the module's

@@ -26,12 +26,6 @@ description:
     what it saw before failing with that message.
 version_added: "0.2.0"
 options:
-  service_arn:
-    description:
-      - ARN of the App Runner service.
-      - Exactly one of O(service_arn), O(service) and O(express_service_arn).
-    type: str
-    aliases: [arn]
   sha:
     description:
       - A git SHA of 7 to 40 hexadecimal characters; the target is the one image of O(repository)
@@ -62,6 +56,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service.any_platform
   - lacrei.rollback.ecs_service
   - lacrei.rollback.aws
 notes:
@@ -172,17 +167,16 @@ history:
   sample: {previous_reason: null, sources: {operations: 4}}
 """
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
-from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_target import (
-    ANY_SERVICE_RULES, ANY_SERVICE_SPEC, platform_for)
+from ansible_collections.lacrei.rollback.plugins.module_utils.service_target import (
+    SERVICE_RULES, SERVICE_SPEC, platform_for)
 from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import (
     Clients, ecs_preflight, preflight)
 
 ARGUMENT_SPEC = dict(
-    **ANY_SERVICE_SPEC,
+    **SERVICE_SPEC,
     sha=dict(type="str"),
     target=dict(type="str", choices=["previous"]),
     repository=dict(type="str"),
@@ -192,8 +186,8 @@ ARGUMENT_SPEC = dict(
     caller_identity=dict(type="bool", default=True),
 )
 MODULE_RULES = dict(
-    required_one_of=[["sha", "target"], *ANY_SERVICE_RULES["required_one_of"]],
-    mutually_exclusive=[["sha", "target"], *ANY_SERVICE_RULES["mutually_exclusive"]],
+    required_one_of=[["sha", "target"], *SERVICE_RULES["required_one_of"]],
+    mutually_exclusive=[["sha", "target"], *SERVICE_RULES["mutually_exclusive"]],
     required_by={"sha": "repository"},
 )
 
@@ -209,16 +203,13 @@ def main():
             logs=aws_client("logs", params, primary=False) if params["use_event_log"] and params["service_arn"] else None)
         target = dict(sha=params["sha"], repository=params["repository"], registry_id=params["registry_id"],
                       audit_log_path=params["audit_log_path"])
-        if params["service_arn"]:
-            platform, decision = "apprunner", preflight(AppRunnerPlatform(aws_client("apprunner", params)), clients,
-                                                        params["service_arn"], **target)
-        else:
-            ecs, service = platform_for(params)
-            platform, decision = ecs.name, ecs_preflight(ecs, clients, service, **target)
+        platform, service = platform_for(params)
+        decide = preflight if platform.name == "apprunner" else ecs_preflight
+        decision = decide(platform, clients, service, **target)
     why = decision.pop("caller_unknown")
     if why:
         module.warn(f"{why}; the audit trail will not name who ran this")
-    module.exit_json(changed=False, platform=platform, **decision)
+    module.exit_json(changed=False, platform=platform.name, **decision)
 
 
 if __name__ == "__main__":

@@ -30,12 +30,6 @@ description:
     C(ROLLBACK_SUCCESSFUL) or C(ROLLBACK_FAILED) a failure, the 20 most recent) and the audit trail."
 version_added: "0.1.0"
 options:
-  service_arn:
-    description:
-      - ARN of the App Runner service.
-      - Exactly one of O(service_arn), O(service) and O(express_service_arn).
-    type: str
-    aliases: [arn]
   audit_log_path:
     description:
       - The collection's audit trail (JSON lines written by the C(lacrei.rollback.audit) callback).
@@ -51,6 +45,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - lacrei.rollback.apprunner_service.any_platform
   - lacrei.rollback.ecs_service
   - lacrei.rollback.aws
 notes:
@@ -152,16 +147,15 @@ platform:
   sample: apprunner
 """
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_history import ecs_release_history
-from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_target import (
-    ANY_SERVICE_RULES, ANY_SERVICE_SPEC, platform_for)
+from ansible_collections.lacrei.rollback.plugins.module_utils.service_target import (
+    SERVICE_RULES, SERVICE_SPEC, platform_for)
 from ansible_collections.lacrei.rollback.plugins.module_utils.release_history import release_history
 
 ARGUMENT_SPEC = dict(
-    **ANY_SERVICE_SPEC,
+    **SERVICE_SPEC,
     audit_log_path=dict(type="path"),
     event_log_group=dict(type="str"),
     use_event_log=dict(type="bool", default=True),
@@ -170,18 +164,17 @@ ARGUMENT_SPEC = dict(
 
 def history(params: dict) -> dict:
     ecr_client = aws_client("ecr", params, primary=False)
-    if not params["service_arn"]:
-        platform, service = platform_for(params)
+    platform, service = platform_for(params)
+    if platform.name != "apprunner":
         return dict(ecs_release_history(platform, platform.describe(service), ecr_client, params["audit_log_path"]),
                     platform=platform.name)
-    platform = AppRunnerPlatform(aws_client("apprunner", params))
     logs = aws_client("logs", params, primary=False) if params["use_event_log"] else None
-    return dict(release_history(platform, platform.describe(params["service_arn"]), ecr_client, logs,
-                                params["audit_log_path"], params["event_log_group"]), platform="apprunner")
+    return dict(release_history(platform, platform.describe(service), ecr_client, logs,
+                                params["audit_log_path"], params["event_log_group"]), platform=platform.name)
 
 
 def main():
-    module = aws_module(ARGUMENT_SPEC, **ANY_SERVICE_RULES)
+    module = aws_module(ARGUMENT_SPEC, **SERVICE_RULES)
     with fail_on_error(module):
         result = history(module.params)
     module.exit_json(changed=False, **result)
