@@ -1,5 +1,6 @@
 """inventories/sandbox/ecs_services.py: the sandbox's ECS hosts exist only when its env file says
-the ECS side runs, so a sandbox without it has the inventory it always had."""
+the ECS side runs, so a sandbox without it has the inventory it always had; and rollback_app's
+refusal of a host whose platform's service is not named."""
 from __future__ import annotations
 
 import importlib.util
@@ -69,3 +70,16 @@ def test_ansible_reads_the_inventory_with_and_without_ecs(tmp_path):
     assert hosts(write_env(tmp_path / "ecs", ECS_ENV)) == {
         "lacrei-saude-backend": "apprunner", "lacrei-saude-backend-ecs": "ecs",
         "lacrei-saude-backend-express": "ecs_express"}
+
+
+def test_a_host_without_the_service_its_platform_needs_is_refused_before_any_aws_call(tmp_path):
+    """(No sandbox runs here: the refusal comes before the lease and the preflight's first AWS call.)"""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SANDBOX_DIR": str(write_env(tmp_path / "sb", {})),
+           "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    done = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "playbooks/rollback_app.yml",
+                           "-e", "target=previous", "-e", "platform=ecs"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode != 0
+    assert "lacrei-saude-backend: platform ecs needs ecs_cluster and ecs_service in the inventory." in done.stdout
+    line = json.loads((tmp_path / "sb" / "audit.jsonl").read_text().splitlines()[-1])
+    assert line["result"] == "refused" and line["runbook"] == "app-rollback"
