@@ -218,29 +218,17 @@ def default_log_group(service: dict) -> str:
     return f"/aws/apprunner/{service['service_name']}/{service_id}/service"
 
 
-def release_history(platform, service: dict, ecr_client, logs_client=None, audit_log_path: str | None = None,
-                    event_log_group: str | None = None) -> dict:
-    """Known-good releases of ``service`` (``platform.describe``) and the previous good one.
-
-    ``logs_client`` None leaves the service event log out. ``previous_release`` is the previous
-    good release as a release record (``ran``: its last success), None when none is known.
-    """
-    arn = service["service_arn"]
+def running_catalog(service: dict, ecr_client, kind: str = "App Runner service") -> tuple:
+    """(the parsed reference of the image ``service`` runs, the Catalog of its ECR repository)."""
     ref = ecr.parse_image_identifier(service["image_identifier"] or "")
     if not ref.registry_id:
-        raise ActionFailed(f"App Runner service {arn} does not run a private ECR image "
+        raise ActionFailed(f"{kind} {service['service_arn']} does not run a private ECR image "
                            f"({service['image_identifier']}); its release history cannot be read")
-    catalog = Catalog(ref.repository_uri, ecr.image_details(ecr_client, ref.repository, ref.registry_id))
-    operations = {op["Id"]: op for op in iter_operations(platform.client, arn)}
-    items, sources = [], {"operations": len(operations)}
-    if logs_client is not None:
-        group = event_log_group or default_log_group(service)
-        events = read_event_log(logs_client, group)
-        sources["event_log"] = f"{group} ({len(events)} lines)" if events is not None else f"{group} (absent)"
-        items += event_log_evidence(parse_event_log(events or []), operations)
-    entries = read_audit_log(audit_log_path, arn)
-    sources["audit_log"] = f"{len(entries)} entries" if audit_log_path else "not given"
-    items += audit_evidence(entries, operations)
+    return ref, Catalog(ref.repository_uri, ecr.image_details(ecr_client, ref.repository, ref.registry_id))
+
+
+def summarize(catalog: Catalog, ref, service: dict, items: list, sources: dict) -> dict:
+    """The history's answer from the evidence ``items`` (the shape ``release_history`` returns)."""
     current = catalog.find(service["image_identifier"])
     good, excluded = judge(catalog, items, current)
     previous, reason = pick_previous(catalog, good, current, service["service_name"])
@@ -253,3 +241,25 @@ def release_history(platform, service: dict, ecr_client, logs_client=None, audit
                                           ran=previous.get("last_success_at"))
     return {"current": current_view, "releases": good, "excluded": excluded, "previous": previous,
             "previous_release": previous_release, "previous_reason": reason, "sources": sources}
+
+
+def release_history(platform, service: dict, ecr_client, logs_client=None, audit_log_path: str | None = None,
+                    event_log_group: str | None = None) -> dict:
+    """Known-good releases of ``service`` (``platform.describe``) and the previous good one.
+
+    ``logs_client`` None leaves the service event log out. ``previous_release`` is the previous
+    good release as a release record (``ran``: its last success), None when none is known.
+    """
+    arn = service["service_arn"]
+    ref, catalog = running_catalog(service, ecr_client)
+    operations = {op["Id"]: op for op in iter_operations(platform.client, arn)}
+    items, sources = [], {"operations": len(operations)}
+    if logs_client is not None:
+        group = event_log_group or default_log_group(service)
+        events = read_event_log(logs_client, group)
+        sources["event_log"] = f"{group} ({len(events)} lines)" if events is not None else f"{group} (absent)"
+        items += event_log_evidence(parse_event_log(events or []), operations)
+    entries = read_audit_log(audit_log_path, arn)
+    sources["audit_log"] = f"{len(entries)} entries" if audit_log_path else "not given"
+    items += audit_evidence(entries, operations)
+    return summarize(catalog, ref, service, items, sources)

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The app rollback's preflight: one read of everything the decision needs, and the decision.
+"""The app rollback's preflight: one read of everything the decision needs, and the decision
+(``preflight`` for App Runner, ``ecs_preflight`` for ECS and ECS Express Mode).
 
 Who runs this (STS, tolerated when it fails), the service (one DescribeService), what it is busy
 with when it is not RUNNING (one ListOperations), the target as a release record (resolved by
@@ -15,6 +16,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import normalize_service
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed
 from ansible_collections.lacrei.rollback.plugins.module_utils.caller_identity import caller_identity
+from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_history import ecs_release_history
 from ansible_collections.lacrei.rollback.plugins.module_utils.release_history import Catalog, release_history
 from ansible_collections.lacrei.rollback.plugins.module_utils.releases import release_record
 
@@ -63,6 +65,42 @@ def catalog_of(clients: Clients, repository: str, registry_id: str | None) -> Ca
     return Catalog(uri, ecr.image_details(clients.ecr, repository, registry_id))
 
 
+def by_sha(decision: dict, service: dict, clients: Clients, sha: str, repository: str | None,
+           registry_id: str | None) -> dict:
+    """The decision for ``sha`` (the target resolved in ``repository``), or its refusal."""
+    try:
+        catalog = catalog_of(clients, repository, registry_id)
+        service.update(running_image(service, catalog))
+        _tag, image = ecr.resolve_sha(catalog.images, sha, repository)
+    except ActionFailed as exc:
+        service.update({key: service.get(key) for key in ("image_repository", "image_tag", "image_digest",
+                                                          "image_sha")})
+        return dict(decision, refusal=exc.msg, refusal_details=exc.details, running_sha=service["image_sha"])
+    return needed(decision, service, release_record(catalog.repository_uri, image))
+
+
+def by_history(decision: dict, service: dict, history: dict) -> dict:
+    """The decision for the previous good release ``history`` found, or its refusal."""
+    service.update(running_image(service, None), image_digest=history["current"]["digest"])
+    if history["current"]["tag"] and ecr.FULL_SHA.match(history["current"]["tag"]):
+        service["image_sha"] = history["current"]["tag"]
+    if history["previous_release"] is None:
+        return dict(decision, refusal=f"Refused: {history['previous_reason']}", running_sha=service["image_sha"],
+                    history=history)
+    return needed(dict(decision, history=history), service, history["previous_release"])
+
+
+def needed(decision: dict, service: dict, target: dict) -> dict:
+    return dict(decision, target=target, needed=target["digest"] != service["image_digest"],
+                running_sha=service["image_sha"])
+
+
+def start(clients: Clients, service: dict) -> dict:
+    arn, why_unknown = caller_arn(clients.sts)
+    return {"caller_arn": arn, "caller_unknown": why_unknown, "service": service, "operation_in_progress": None,
+            "target": None, "needed": False, "running_sha": None, "refusal": None}
+
+
 def preflight(platform, clients: Clients, service_arn: str, *, sha: str | None = None,
               repository: str | None = None, registry_id: str | None = None,
               audit_log_path: str | None = None, event_log_group: str | None = None) -> dict:
@@ -71,34 +109,46 @@ def preflight(platform, clients: Clients, service_arn: str, *, sha: str | None =
     ``sha`` given: the target is that release of ``repository``; otherwise the previous good
     release. ``needed`` is whether the service runs another image than the target (by digest).
     """
-    arn, why_unknown = caller_arn(clients.sts)
-    service = normalize_service(platform.read(service_arn))
-    decision = {"caller_arn": arn, "caller_unknown": why_unknown, "service": service,
-                "operation_in_progress": None, "target": None, "needed": False, "running_sha": None,
-                "refusal": None}
+    decision = start(clients, normalize_service(platform.read(service_arn)))
+    service = decision["service"]
     if service["status"] != "RUNNING":
         busy = platform.operation_in_progress(service_arn)
         service.update(running_image(service, None))
         return dict(decision, operation_in_progress=busy, refusal=not_running(service, busy))
     if sha:
-        try:
-            catalog = catalog_of(clients, repository, registry_id)
-            service.update(running_image(service, catalog))
-            _tag, image = ecr.resolve_sha(catalog.images, sha, repository)
-        except ActionFailed as exc:
-            service.update({key: service.get(key) for key in ("image_repository", "image_tag", "image_digest",
-                                                              "image_sha")})
-            return dict(decision, refusal=exc.msg, refusal_details=exc.details, running_sha=service["image_sha"])
-        target = release_record(catalog.repository_uri, image)
-    else:
-        history = release_history(platform, service, clients.ecr, clients.logs, audit_log_path, event_log_group)
-        target = history["previous_release"]
-        service.update(running_image(service, None), image_digest=history["current"]["digest"])
-        if history["current"]["tag"] and ecr.FULL_SHA.match(history["current"]["tag"]):
-            service["image_sha"] = history["current"]["tag"]
-        if target is None:
-            return dict(decision, refusal=f"Refused: {history['previous_reason']}",
-                        running_sha=service["image_sha"], history=history)
-        decision["history"] = history
-    return dict(decision, target=target, needed=target["digest"] != service["image_digest"],
-                running_sha=service["image_sha"])
+        return by_sha(decision, service, clients, sha, repository, registry_id)
+    return by_history(decision, service, release_history(platform, service, clients.ecr, clients.logs,
+                                                         audit_log_path, event_log_group))
+
+
+def ecs_refusal(platform, service: dict, busy: dict | None) -> str | None:
+    """Why an ECS (or Express Mode) service cannot be rolled back now: not ACTIVE, or a service
+    deployment in flight; None when it can."""
+    head = f"Refused, nothing was changed: {platform.kind} {service['service_name']}"
+    if service["status"] != "ACTIVE":
+        return f"{head} is {service['status']}; only an ACTIVE service can be rolled back."
+    if busy:
+        return (f"{head} is busy with service deployment {busy['arn']} ({busy['status']}) started at "
+                f"{busy['started_at']}. Wait for it to end (or roll it back now: aws ecs stop-service-deployment "
+                f"--service-deployment-arn {busy['arn']} --stop-type ROLLBACK) and run this again.")
+    return None
+
+
+def ecs_preflight(platform, clients: Clients, service_id: str, *, sha: str | None = None,
+                  repository: str | None = None, registry_id: str | None = None,
+                  audit_log_path: str | None = None) -> dict:
+    """The same decision for an ECS service or an ECS Express Mode service (``platform``:
+    ``ecs.EcsPlatform`` or ``ecs_express.EcsExpressPlatform``; ``service_id`` its name or ARN):
+    the service described once; busy is a service deployment in flight (in
+    ``operation_in_progress``); the previous good release from its service deployments and the
+    audit trail (``ecs_history``)."""
+    decision = start(clients, platform.describe(service_id))
+    service = decision["service"]
+    busy = platform.deployments.in_flight(service["service_arn"]) if service["status"] == "ACTIVE" else None
+    refusal = ecs_refusal(platform, service, busy)
+    if refusal:
+        service.update(running_image(service, None))
+        return dict(decision, operation_in_progress=busy, refusal=refusal, running_sha=service["image_sha"])
+    if sha:
+        return by_sha(decision, service, clients, sha, repository, registry_id)
+    return by_history(decision, service, ecs_release_history(platform, service, clients.ecr, audit_log_path))

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: app_rollback_preflight
-short_description: Decide an App Runner app rollback in one read, changing nothing
+short_description: Decide an app rollback (App Runner, ECS or ECS Express Mode) in one read, changing nothing
 description:
   - The preflight of the app rollback (runbook section 1) as one module run. It reads who runs it
     (STS GetCallerIdentity; a failure there is tolerated and only leaves RV(caller_arn) null), the
     service (one DescribeService), what the service is busy with when it is not C(RUNNING) (one
     ListOperations), and the target release, then returns one decision.
+  - "The service is an App Runner service (O(service_arn)), an ECS service (O(service), with
+    O(cluster) and O(container)) or an ECS Express Mode service (O(express_service_arn)). On ECS
+    the service is described once; it must be C(ACTIVE) and is busy while a service deployment is
+    in flight (RV(operation_in_progress) is then that service deployment); the previous good
+    release comes from its service deployments (the image each one deployed, C(SUCCESSFUL) as a
+    success, C(ROLLBACK_SUCCESSFUL) or C(ROLLBACK_FAILED) as a failure) and the audit trail."
   - The target is resolved by git SHA in ECR (O(sha), as P(lacrei.rollback.ecr_image_info#module)
     does) or is the previous good release (O(target=previous), as
     P(lacrei.rollback.apprunner_release_history#module) finds it), in both cases as a release record
@@ -42,7 +48,7 @@ options:
         evidence, not an error.
     type: path
   use_event_log:
-    description: Read the service event log from CloudWatch Logs as evidence (O(target=previous)).
+    description: Read the App Runner service event log from CloudWatch Logs as evidence (O(target=previous)).
     type: bool
     default: true
   caller_identity:
@@ -50,7 +56,8 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - lacrei.rollback.apprunner_service
+  - lacrei.rollback.apprunner_service.any_platform
+  - lacrei.rollback.ecs_service
   - lacrei.rollback.aws
 notes:
   - Read-only; supports check mode (it runs the same reads).
@@ -65,6 +72,14 @@ EXAMPLES = r"""
     sha: 3f9c2ab
     repository: consultas-api
   register: preflight
+
+- name: Decide the rollback of an ECS service to its previous good release
+  lacrei.rollback.app_rollback_preflight:
+    cluster: lacrei
+    service: lacrei-saude-backend-ecs
+    target: previous
+    audit_log_path: /var/log/lacrei/audit.jsonl
+  register: ecs_preflight
 
 - name: Refuse what the preflight refused
   ansible.builtin.fail:
@@ -90,6 +105,8 @@ service:
     - The service as DescribeService showed it (the keys of P(lacrei.rollback.apprunner_service_info#module)'s
       RV(lacrei.rollback.apprunner_service_info#module:service)), with the image it runs.
     - C(image_digest) is null when the image is not in the target's ECR repository and not pinned.
+    - On ECS, the keys of P(lacrei.rollback.ecs_service_info#module)'s RV(lacrei.rollback.ecs_service_info#module:service)
+      (C(task_definition_revision) among them) with the same image keys.
   returned: always
   type: dict
   contains:
@@ -100,8 +117,15 @@ service:
     image_sha: {description: Its full git SHA tag (null when unknown)., type: str, sample: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d}
     status: {description: Service status., type: str, sample: RUNNING}
   sample: {service_name: lacrei-saude-backend, status: RUNNING}
+platform:
+  description: C(apprunner), C(ecs) or C(ecs_express).
+  returned: always
+  type: str
+  sample: ecs
 operation_in_progress:
-  description: The operation the service is busy with when it is not C(RUNNING) (null otherwise).
+  description:
+    - The operation the App Runner service is busy with when it is not C(RUNNING) (null otherwise).
+    - On ECS, the service deployment in flight (C(arn), C(status), C(started_at)...).
   returned: always
   type: dict
   sample: {id: 0f3c0a1e, type: UPDATE_SERVICE, status: IN_PROGRESS, started_at: "2024-05-02T13:45:10+00:00"}
@@ -135,20 +159,24 @@ refusal_details:
   type: dict
   sample: {newest_tags: [3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d]}
 history:
-  description: With O(target=previous), what P(lacrei.rollback.apprunner_release_history#module) returns.
-  returned: with O(target=previous) on a RUNNING service
+  description:
+    - With O(target=previous), what P(lacrei.rollback.apprunner_release_history#module) returns.
+    - On ECS the same keys; its C(sources) count the service deployments and audit entries read.
+  returned: with O(target=previous) on a service that can be rolled back
   type: dict
   sample: {previous_reason: null, sources: {operations: 4}}
 """
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
-from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import Clients, preflight
+from ansible_collections.lacrei.rollback.plugins.module_utils.service_target import (
+    SERVICE_RULES, SERVICE_SPEC, platform_for)
+from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import (
+    Clients, ecs_preflight, preflight)
 
 ARGUMENT_SPEC = dict(
-    service_arn=dict(type="str", required=True, aliases=["arn"]),
+    **SERVICE_SPEC,
     sha=dict(type="str"),
     target=dict(type="str", choices=["previous"]),
     repository=dict(type="str"),
@@ -158,8 +186,8 @@ ARGUMENT_SPEC = dict(
     caller_identity=dict(type="bool", default=True),
 )
 MODULE_RULES = dict(
-    required_one_of=[["sha", "target"]],
-    mutually_exclusive=[["sha", "target"]],
+    required_one_of=[["sha", "target"], *SERVICE_RULES["required_one_of"]],
+    mutually_exclusive=[["sha", "target"], *SERVICE_RULES["mutually_exclusive"]],
     required_by={"sha": "repository"},
 )
 
@@ -172,14 +200,16 @@ def main():
         clients = Clients(
             ecr=aws_client("ecr", params, primary=False),
             sts=aws_client("sts", params, primary=False) if params["caller_identity"] else None,
-            logs=aws_client("logs", params, primary=False) if params["use_event_log"] else None)
-        decision = preflight(AppRunnerPlatform(aws_client("apprunner", params)), clients, params["service_arn"],
-                             sha=params["sha"], repository=params["repository"], registry_id=params["registry_id"],
-                             audit_log_path=params["audit_log_path"])
+            logs=aws_client("logs", params, primary=False) if params["use_event_log"] and params["service_arn"] else None)
+        target = dict(sha=params["sha"], repository=params["repository"], registry_id=params["registry_id"],
+                      audit_log_path=params["audit_log_path"])
+        platform, service = platform_for(params)
+        decide = preflight if platform.name == "apprunner" else ecs_preflight
+        decision = decide(platform, clients, service, **target)
     why = decision.pop("caller_unknown")
     if why:
         module.warn(f"{why}; the audit trail will not name who ran this")
-    module.exit_json(changed=False, **decision)
+    module.exit_json(changed=False, platform=platform.name, **decision)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ description:
     pushed B(before) the image running now; never the current image, never a newer one. So running
     C(target=previous) again after a rollback moves one known-good release further back, or, when no
     older image is known good, RV(previous) is null with RV(previous_reason) and nothing should change."
+  - "The same question for an ECS service (O(service), O(cluster), O(container)) or an ECS Express Mode
+    service (O(express_service_arn)), with the same answer: there the evidence is B(the service
+    deployments) (ListServiceDeployments, the image each one deployed; C(SUCCESSFUL) a success,
+    C(ROLLBACK_SUCCESSFUL) or C(ROLLBACK_FAILED) a failure, the 20 most recent) and the audit trail."
 version_added: "0.1.0"
 options:
   audit_log_path:
@@ -37,11 +41,12 @@ options:
         C(/aws/apprunner/<service name>/<service id>/service). A missing group is no evidence.
     type: str
   use_event_log:
-    description: Read the service event log from CloudWatch Logs.
+    description: Read the App Runner service event log from CloudWatch Logs.
     type: bool
     default: true
 extends_documentation_fragment:
-  - lacrei.rollback.apprunner_service
+  - lacrei.rollback.apprunner_service.any_platform
+  - lacrei.rollback.ecs_service
   - lacrei.rollback.aws
 notes:
   - Read-only; supports check mode.
@@ -57,6 +62,13 @@ EXAMPLES = r"""
     service_arn: "{{ service_arn }}"
     audit_log_path: "{{ audit_log_path }}"
   register: history
+
+- name: The same for an ECS service
+  lacrei.rollback.apprunner_release_history:
+    cluster: lacrei
+    service: lacrei-saude-backend-ecs
+    audit_log_path: "{{ audit_log_path }}"
+  register: ecs_history
 
 - name: Refuse when no earlier good release is known
   ansible.builtin.assert:
@@ -128,30 +140,43 @@ sources:
   returned: always
   type: dict
   sample: {operations: 4, event_log: "/aws/apprunner/api/8fe1/service (12 lines)", audit_log: "3 entries"}
+platform:
+  description: C(apprunner), C(ecs) or C(ecs_express).
+  returned: always
+  type: str
+  sample: apprunner
 """
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
+from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_history import ecs_release_history
+from ansible_collections.lacrei.rollback.plugins.module_utils.service_target import (
+    SERVICE_RULES, SERVICE_SPEC, platform_for)
 from ansible_collections.lacrei.rollback.plugins.module_utils.release_history import release_history
 
 ARGUMENT_SPEC = dict(
-    service_arn=dict(type="str", required=True, aliases=["arn"]),
+    **SERVICE_SPEC,
     audit_log_path=dict(type="path"),
     event_log_group=dict(type="str"),
     use_event_log=dict(type="bool", default=True),
 )
 
 
+def history(params: dict) -> dict:
+    ecr_client = aws_client("ecr", params, primary=False)
+    platform, service = platform_for(params)
+    if platform.name != "apprunner":
+        return dict(ecs_release_history(platform, platform.describe(service), ecr_client, params["audit_log_path"]),
+                    platform=platform.name)
+    logs = aws_client("logs", params, primary=False) if params["use_event_log"] else None
+    return dict(release_history(platform, platform.describe(service), ecr_client, logs,
+                                params["audit_log_path"], params["event_log_group"]), platform=platform.name)
+
+
 def main():
-    module = aws_module(ARGUMENT_SPEC)
-    params = module.params
+    module = aws_module(ARGUMENT_SPEC, **SERVICE_RULES)
     with fail_on_error(module):
-        platform = AppRunnerPlatform(aws_client("apprunner", params))
-        logs = aws_client("logs", params, primary=False) if params["use_event_log"] else None
-        result = release_history(platform, platform.describe(params["service_arn"]),
-                                 aws_client("ecr", params, primary=False), logs,
-                                 params["audit_log_path"], params["event_log_group"])
+        result = history(module.params)
     module.exit_json(changed=False, **result)
 
 
