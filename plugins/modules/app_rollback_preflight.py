@@ -49,6 +49,14 @@ options:
     description: Look up the AWS caller identity (for the audit trail).
     type: bool
     default: true
+  shared:
+    description:
+      - What P(lacrei.rollback.app_rollback_shared_info#module) read once for every service of this
+        account (a fleet run): its result, as registered.
+      - The caller identity is taken from it instead of STS, and the ECR listing when it is of
+        O(repository) (and O(registry_id)); what it does not hold is read here, as without it.
+      - Only for services whose AWS credentials, region and repository are those it was read with.
+    type: dict
 extends_documentation_fragment:
   - lacrei.rollback.apprunner_service
   - lacrei.rollback.aws
@@ -145,7 +153,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import A
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
-from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import Clients, preflight
+from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import Clients, preflight, shared_catalog
 
 ARGUMENT_SPEC = dict(
     service_arn=dict(type="str", required=True, aliases=["arn"]),
@@ -156,7 +164,9 @@ ARGUMENT_SPEC = dict(
     audit_log_path=dict(type="path"),
     use_event_log=dict(type="bool", default=True),
     caller_identity=dict(type="bool", default=True),
+    shared=dict(type="dict"),
 )
+SHARED_KEYS = frozenset({"caller_arn", "caller_unknown", "repository", "registry_id", "repository_uri", "images"})
 MODULE_RULES = dict(
     required_one_of=[["sha", "target"]],
     mutually_exclusive=[["sha", "target"]],
@@ -168,14 +178,23 @@ def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
     refuse_bad_params(module, dict(sha="git_sha"))
     params = module.params
+    shared = params["shared"]
+    missing = sorted(SHARED_KEYS - set(shared)) if shared is not None else []
+    if missing:
+        module.fail_json(msg=f"shared must be what lacrei.rollback.app_rollback_shared_info returned (it lacks "
+                             f"{', '.join(missing)}); register that task's result and pass it as is, or leave "
+                             "shared out. Nothing was read.")
+    if shared and not params["caller_identity"]:
+        shared = dict(shared, caller_arn=None, caller_unknown=None)
+    listed = params["sha"] and shared_catalog(shared, params["repository"], params["registry_id"]) is not None
     with fail_on_error(module):
         clients = Clients(
-            ecr=aws_client("ecr", params, primary=False),
-            sts=aws_client("sts", params, primary=False) if params["caller_identity"] else None,
+            ecr=None if listed else aws_client("ecr", params, primary=False),
+            sts=aws_client("sts", params, primary=False) if params["caller_identity"] and not shared else None,
             logs=aws_client("logs", params, primary=False) if params["use_event_log"] else None)
         decision = preflight(AppRunnerPlatform(aws_client("apprunner", params)), clients, params["service_arn"],
                              sha=params["sha"], repository=params["repository"], registry_id=params["registry_id"],
-                             audit_log_path=params["audit_log_path"])
+                             audit_log_path=params["audit_log_path"], shared=shared or None)
     why = decision.pop("caller_unknown")
     if why:
         module.warn(f"{why}; the audit trail will not name who ran this")
