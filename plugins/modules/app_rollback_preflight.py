@@ -52,7 +52,7 @@ options:
   shared:
     description:
       - What P(lacrei.rollback.app_rollback_shared_info#module) read once for every service of this
-        account (a fleet run): its result, as registered.
+        account (a fleet run), its result as registered.
       - The caller identity is taken from it instead of STS, and the ECR listing when it is of
         O(repository) (and O(registry_id)); what it does not hold is read here, as without it.
       - Only for services whose AWS credentials, region and repository are those it was read with.

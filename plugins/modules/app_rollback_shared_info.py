@@ -13,7 +13,7 @@ description:
     O(lacrei.rollback.app_rollback_preflight#module:shared).
   - A caller identity that cannot be found is not an error (RV(caller_unknown) says why; each
     preflight warns as it would alone). A listing that fails is not an error either
-    (RV(listing_error)): each preflight then reads the repository itself and refuses as it would alone.
+    (RV(listing_error)); each preflight then reads the repository itself and refuses as it would alone.
 version_added: "0.2.0"
 options:
   repository:
