@@ -14,9 +14,24 @@ TARGETS = ("RELEASE_V1_1_0_SHA", "RELEASE_V1_2_0_SHA")  # each run moves the ser
 # Like for like with the boto3 script, which has no schema check (and v1.2.0 -> v1.1.0 crosses v1.2.0's
 # irreversible data migration: the check would refuse it, restore_required).
 SKIP_SCHEMA_CHECK = ("-e", "schema_check=skip")
+# Issue 18's goals: the tool's own time matters less the longer App Runner takes.
+GOAL = Goal("<= 1.4x", 1.4)
+LONG_GOAL = Goal("<= 1.05x", 1.05)
 
 
-def run(session: Session, runs: int) -> tuple[list[Row], dict]:
+def run_long(session: Session, runs: int, deploy_seconds: float) -> tuple[list[Row], dict]:
+    """The same comparison with deployments of ``deploy_seconds`` (the emulator's, put back after)."""
+    session.set_deploy_seconds(deploy_seconds)
+    try:
+        rows, raw = run(session, runs, deploy_seconds=deploy_seconds, goal=LONG_GOAL, lag_row=False)
+    finally:
+        session.set_deploy_seconds(session.deploy_seconds)
+    return rows, dict(raw, deploy_seconds=deploy_seconds)
+
+
+def run(session: Session, runs: int, *, deploy_seconds: float | None = None, goal: Goal = GOAL,
+        lag_row: bool = True) -> tuple[list[Row], dict]:
+    deploy_seconds = session.deploy_seconds if deploy_seconds is None else deploy_seconds
     arn = session.env["APPRUNNER_SERVICE_ARN"]
     apprunner = session.client("apprunner")
 
@@ -47,13 +62,13 @@ def run(session: Session, runs: int) -> tuple[list[Row], dict]:
     ours_s, base_s = median([r["seconds"] for r in ours_runs]), median([r["seconds"] for r in base_runs])
     ours_lag, base_lag = median([r["lag_seconds"] for r in ours_runs]), median([r["lag_seconds"] for r in base_runs])
     rows = [
-        Row.judged("app rollback wall time (deploy fixed at %gs)" % session.deploy_seconds,
+        Row.judged("app rollback wall time (deploy fixed at %gs)" % deploy_seconds,
                    f"boto3 script {seconds(base_s)}", f"rollback_app.yml {seconds(ours_s)}",
-                   ratio(ours_s, base_s), Goal("<= 1.25x", 1.25)),
+                   ratio(ours_s, base_s), goal),
         Row.judged("app rollback detection lag (EndedAt -> moving on)", f"1 s polling {seconds(base_lag)}",
                    f"apprunner_deploy {seconds(ours_lag)}", None, Goal("<= 1 s", 1.0), judged_value=ours_lag),
     ]
-    return rows, {"ours": ours_runs, "baseline": base_runs}
+    return rows[:1 + lag_row], {"ours": ours_runs, "baseline": base_runs}
 
 
 def other_release(session: Session, apprunner, arn: str) -> str:

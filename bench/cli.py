@@ -9,7 +9,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import app_rollback, auto_rollback, backup, drill, fleet, machine, python_api, restore
+from bench import app_rollback, auto_rollback, backup, drill, fleet, machine, mitogen, python_api, restore
 from bench.config import Config
 from bench.pg import DATABASE, settle
 from bench.session import Session
@@ -51,6 +51,10 @@ class Run:
 def benchmarks(config: Config, session: Session, run: Run, work: Path) -> None:
     runs, slow = config.runs, config.slow_runs
     simple = [("app_rollback", f"app rollback: {runs} A/B pairs", lambda: app_rollback.run(session, runs)),
+              ("app_rollback_60s", f"app rollback at {config.long_deploy_seconds:g} s deployments: "
+               f"{config.long_runs} A/B pairs", lambda: app_rollback.run_long(session, config.long_runs,
+                                                                              config.long_deploy_seconds)),
+              ("mitogen", f"app rollback under mitogen: {runs} A/B pairs", lambda: mitogen.run(session, runs)),
               ("python_api", f"Python API: {runs} A/B pairs", lambda: python_api.run(session, runs)),
               ("drill", f"drill: {config.drill_runs} runs", lambda: drill.run(session, config.drill_runs)),
               ("auto_rollback", f"automatic rollback beside the manual drill: {config.auto_runs} runs each",

@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-BENCHMARKS = ("app_rollback", "python_api", "drill", "auto_rollback", "fleet", "restore_small", "backup", "restore")
+BENCHMARKS = ("app_rollback", "app_rollback_60s", "mitogen", "python_api", "drill", "auto_rollback", "fleet",
+              "restore_small", "backup", "restore")
 
 
 def _int(name: str, default: int) -> int:
@@ -20,6 +21,10 @@ class Config:
     small_db_rows: int = field(default_factory=lambda: _int("BENCH_SMALL_DB_ROWS", 300_000))
     deploy_seconds: float = field(default_factory=lambda: float(os.environ.get("BENCH_DEPLOY_SECONDS", "5")))
     runs: int = field(default_factory=lambda: _int("BENCH_RUNS", 5))
+    # The app rollback again with long deployments (the emulator's deploy time changed for it, then
+    # put back): few pairs, each pair is two deployments of this length.
+    long_deploy_seconds: float = field(default_factory=lambda: float(os.environ.get("BENCH_LONG_DEPLOY_SECONDS", "60")))
+    long_runs: int = field(default_factory=lambda: _int("BENCH_LONG_RUNS", 2))
     slow_runs: int = field(default_factory=lambda: _int("BENCH_SLOW_RUNS", 3))
     drill_runs: int = field(default_factory=lambda: _int("BENCH_DRILL_RUNS", 2))
     # The automatic path (the responder) and the manual drill beside it: one run each by default.

@@ -73,8 +73,8 @@ class Session:
 
     # -- running ---------------------------------------------------------------------------
     def playbook(self, playbook: str, *args: str, timing_file: Path | None = None,
-                 inventory: Path | None = None) -> "Timed":
-        env = self.base_env()
+                 inventory: Path | None = None, env: dict[str, str] | None = None) -> "Timed":
+        env = dict(self.base_env(), **(env or {}))
         if timing_file is not None:
             env.update(ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS), BENCH_TIMING_FILE=str(timing_file),
                        ANSIBLE_CALLBACKS_ENABLED="lacrei.rollback.audit,bench_timing")

@@ -7,6 +7,10 @@ Who runs this (STS, tolerated when it fails), the service (one DescribeService),
 with when it is not RUNNING (one ListOperations), the target as a release record (resolved by
 git SHA in ECR, or the previous good release from ``release_history``) and whether a deployment
 is needed. A refusal is returned as its message, for the caller to record before failing.
+
+In a fleet run, what is the same for every service of one account and repository (the caller
+identity, the ECR listing) is read once (``shared_reads``) and handed to each service's preflight
+(``shared``), which reads on its own whatever that does not hold.
 """
 from __future__ import annotations
 
@@ -65,11 +69,37 @@ def catalog_of(clients: Clients, repository: str, registry_id: str | None) -> Ca
     return Catalog(uri, ecr.image_details(clients.ecr, repository, registry_id))
 
 
+def shared_reads(clients: Clients, repository: str | None = None, registry_id: str | None = None) -> dict:
+    """What every service's preflight of one account reads alike, read once: the caller's ARN (or why
+    it is unknown) and, with ``repository``, its URI and images. A listing that fails is left out
+    (``listing_error``): each preflight then reads it, and refuses, as it would alone."""
+    arn, why_unknown = caller_arn(clients.sts)
+    shared = {"caller_arn": arn, "caller_unknown": why_unknown, "repository": repository,
+              "registry_id": registry_id, "repository_uri": None, "images": None, "listing_error": None}
+    if repository:
+        try:
+            catalog = catalog_of(clients, repository, registry_id)
+        except ActionFailed as exc:
+            return dict(shared, listing_error=exc.msg)
+        shared.update(repository_uri=catalog.repository_uri, images=catalog.images)
+    return shared
+
+
+def shared_catalog(shared: dict | None, repository: str | None, registry_id: str | None) -> Catalog | None:
+    """The shared ECR listing when it is of ``repository`` in the same registry, else None (read it)."""
+    if not shared or shared.get("images") is None or not repository:
+        return None
+    if (shared.get("repository"), shared.get("registry_id") or None) != (repository, registry_id or None):
+        return None
+    return Catalog(shared["repository_uri"], shared["images"])
+
+
 def by_sha(decision: dict, service: dict, clients: Clients, sha: str, repository: str | None,
-           registry_id: str | None) -> dict:
-    """The decision for ``sha`` (the target resolved in ``repository``), or its refusal."""
+           registry_id: str | None, shared: dict | None = None) -> dict:
+    """The decision for ``sha`` (the target resolved in ``repository``: the shared listing when it is
+    of that repository, else read here), or its refusal."""
     try:
-        catalog = catalog_of(clients, repository, registry_id)
+        catalog = shared_catalog(shared, repository, registry_id) or catalog_of(clients, repository, registry_id)
         service.update(running_image(service, catalog))
         _tag, image = ecr.resolve_sha(catalog.images, sha, repository)
     except ActionFailed as exc:
@@ -95,28 +125,31 @@ def needed(decision: dict, service: dict, target: dict) -> dict:
                 running_sha=service["image_sha"])
 
 
-def start(clients: Clients, service: dict) -> dict:
-    arn, why_unknown = caller_arn(clients.sts)
+def start(clients: Clients, service: dict, shared: dict | None = None) -> dict:
+    arn, why_unknown = (shared["caller_arn"], shared["caller_unknown"]) if shared else caller_arn(clients.sts)
     return {"caller_arn": arn, "caller_unknown": why_unknown, "service": service, "operation_in_progress": None,
             "target": None, "needed": False, "running_sha": None, "refusal": None}
 
 
 def preflight(platform, clients: Clients, service_arn: str, *, sha: str | None = None,
               repository: str | None = None, registry_id: str | None = None,
-              audit_log_path: str | None = None, event_log_group: str | None = None) -> dict:
+              audit_log_path: str | None = None, event_log_group: str | None = None,
+              shared: dict | None = None) -> dict:
     """The decision: {caller_arn, service, operation_in_progress, target, needed, running_sha, refusal}.
 
     ``sha`` given: the target is that release of ``repository``; otherwise the previous good
     release. ``needed`` is whether the service runs another image than the target (by digest).
+    ``shared`` (``shared_reads``' result for this account): the caller is taken from it, and the
+    ECR listing when it is of ``repository``.
     """
-    decision = start(clients, normalize_service(platform.read(service_arn)))
+    decision = start(clients, normalize_service(platform.read(service_arn)), shared)
     service = decision["service"]
     if service["status"] != "RUNNING":
         busy = platform.operation_in_progress(service_arn)
         service.update(running_image(service, None))
         return dict(decision, operation_in_progress=busy, refusal=not_running(service, busy))
     if sha:
-        return by_sha(decision, service, clients, sha, repository, registry_id)
+        return by_sha(decision, service, clients, sha, repository, registry_id, shared)
     return by_history(decision, service, release_history(platform, service, clients.ecr, clients.logs,
                                                          audit_log_path, event_log_group))
 
@@ -136,13 +169,13 @@ def ecs_refusal(platform, service: dict, busy: dict | None) -> str | None:
 
 def ecs_preflight(platform, clients: Clients, service_id: str, *, sha: str | None = None,
                   repository: str | None = None, registry_id: str | None = None,
-                  audit_log_path: str | None = None) -> dict:
+                  audit_log_path: str | None = None, shared: dict | None = None) -> dict:
     """The same decision for an ECS service or an ECS Express Mode service (``platform``:
     ``ecs.EcsPlatform`` or ``ecs_express.EcsExpressPlatform``; ``service_id`` its name or ARN):
     the service described once; busy is a service deployment in flight (in
     ``operation_in_progress``); the previous good release from its service deployments and the
     audit trail (``ecs_history``)."""
-    decision = start(clients, platform.describe(service_id))
+    decision = start(clients, platform.describe(service_id), shared)
     service = decision["service"]
     busy = platform.deployments.in_flight(service["service_arn"]) if service["status"] == "ACTIVE" else None
     refusal = ecs_refusal(platform, service, busy)
@@ -150,5 +183,5 @@ def ecs_preflight(platform, clients: Clients, service_id: str, *, sha: str | Non
         service.update(running_image(service, None))
         return dict(decision, operation_in_progress=busy, refusal=refusal, running_sha=service["image_sha"])
     if sha:
-        return by_sha(decision, service, clients, sha, repository, registry_id)
+        return by_sha(decision, service, clients, sha, repository, registry_id, shared)
     return by_history(decision, service, ecs_release_history(platform, service, clients.ecr, audit_log_path))

@@ -55,6 +55,14 @@ options:
     description: Look up the AWS caller identity (for the audit trail).
     type: bool
     default: true
+  shared:
+    description:
+      - What P(lacrei.rollback.app_rollback_shared_info#module) read once for every service of this
+        account (a fleet run), its result as registered.
+      - The caller identity is taken from it instead of STS, and the ECR listing when it is of
+        O(repository) (and O(registry_id)); what it does not hold is read here, as without it.
+      - Only for services whose AWS credentials, region and repository are those it was read with.
+    type: dict
 extends_documentation_fragment:
   - lacrei.rollback.apprunner_service.any_platform
   - lacrei.rollback.ecs_service
@@ -173,7 +181,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks impor
 from ansible_collections.lacrei.rollback.plugins.module_utils.service_target import (
     SERVICE_RULES, SERVICE_SPEC, platform_for)
 from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import (
-    Clients, ecs_preflight, preflight)
+    Clients, ecs_preflight, preflight, shared_catalog)
 
 ARGUMENT_SPEC = dict(
     **SERVICE_SPEC,
@@ -184,7 +192,9 @@ ARGUMENT_SPEC = dict(
     audit_log_path=dict(type="path"),
     use_event_log=dict(type="bool", default=True),
     caller_identity=dict(type="bool", default=True),
+    shared=dict(type="dict"),
 )
+SHARED_KEYS = frozenset({"caller_arn", "caller_unknown", "repository", "registry_id", "repository_uri", "images"})
 MODULE_RULES = dict(
     required_one_of=[["sha", "target"], *SERVICE_RULES["required_one_of"]],
     mutually_exclusive=[["sha", "target"], *SERVICE_RULES["mutually_exclusive"]],
@@ -196,13 +206,22 @@ def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
     refuse_bad_params(module, dict(sha="git_sha"))
     params = module.params
+    shared = params["shared"]
+    missing = sorted(SHARED_KEYS - set(shared)) if shared is not None else []
+    if missing:
+        module.fail_json(msg=f"shared must be what lacrei.rollback.app_rollback_shared_info returned (it lacks "
+                             f"{', '.join(missing)}); register that task's result and pass it as is, or leave "
+                             "shared out. Nothing was read.")
+    if shared and not params["caller_identity"]:
+        shared = dict(shared, caller_arn=None, caller_unknown=None)
+    listed = params["sha"] and shared_catalog(shared, params["repository"], params["registry_id"]) is not None
     with fail_on_error(module):
         clients = Clients(
-            ecr=aws_client("ecr", params, primary=False),
-            sts=aws_client("sts", params, primary=False) if params["caller_identity"] else None,
+            ecr=None if listed else aws_client("ecr", params, primary=False),
+            sts=aws_client("sts", params, primary=False) if params["caller_identity"] and not shared else None,
             logs=aws_client("logs", params, primary=False) if params["use_event_log"] and params["service_arn"] else None)
         target = dict(sha=params["sha"], repository=params["repository"], registry_id=params["registry_id"],
-                      audit_log_path=params["audit_log_path"])
+                      audit_log_path=params["audit_log_path"], shared=shared or None)
         platform, service = platform_for(params)
         decide = preflight if platform.name == "apprunner" else ecs_preflight
         decision = decide(platform, clients, service, **target)

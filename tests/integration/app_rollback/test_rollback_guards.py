@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import images
+from tests.integration.reliability.fault_proxy import FaultProxy
 from tests.integration.sandbox_fixture import PLAYBOOK_TIMEOUT
 
 HOST = "lacrei-saude-backend"
@@ -134,6 +135,40 @@ def test_a_fleet_rolls_back_in_one_run_each_on_its_own(box):
     lines = {line["service"]: line for line in box.audit()[-2:]}
     assert set(lines) == {HOST, "lacrei-saude-backend-2"}
     assert all(line["result"] == "ok" for line in lines.values())
+
+
+def test_a_fleet_reads_the_caller_and_the_ecr_listing_once_per_account(box):
+    """Three services, the third with other AWS settings (its play environment differs): the caller
+    identity and the ECR listing are read once for the first two, and by the third on its own."""
+    arns = [box.arn] + [create_second_service(box, f"{HOST}-{n}", "v1.2.0")["ServiceArn"] for n in (3, 4)]
+    before = [box.running(arn) for arn in arns]
+    sha = box.sha("v1.1.0")
+    proxy = FaultProxy(box.env["AWS_ENDPOINT_URL_ECR"])  # moto, counting what reaches it
+    try:
+        secrets = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+        environment = {key: value for key, value in box.env.items() if key.startswith("AWS_") and key not in secrets}
+        environment.update(AWS_ENDPOINT_URL_STS=proxy.url, AWS_ENDPOINT_URL_ECR=proxy.url)
+        hosts = {HOST: {"lacrei_aws_environment": environment}}
+        for n, arn in ((3, arns[1]), (4, arns[2])):
+            hosts[f"{HOST}-{n}"] = {"service_arn": arn, "lacrei_aws_environment": environment}
+        hosts[f"{HOST}-4"]["lacrei_aws_environment"] = dict(environment, AWS_EC2_METADATA_DISABLED="true")
+        inventory = box.write_inventory(box.state / "inventory-fleet-once", hosts)
+        run = box.playbook("rollback_app.yml", "--check", "-e", f"sha={sha}", "-e", "schema_check=skip",
+                           inventory=inventory)
+    finally:
+        proxy.stop()
+    assert run.rc == 0, run.out
+    assert proxy.sent["GetCallerIdentity"] == 2, proxy.sent
+    assert proxy.sent["AmazonEC2ContainerRegistry_V20150921.DescribeImages"] == 2, proxy.sent
+    assert proxy.sent["AmazonEC2ContainerRegistry_V20150921.DescribeRepositories"] == 2, proxy.sent
+    lines = {line["service"]: line for line in box.audit()[-3:]}
+    assert set(lines) == {HOST, f"{HOST}-3", f"{HOST}-4"}
+    caller = box.client("sts", "AWS_ENDPOINT_URL_ECR").get_caller_identity()["Arn"]
+    digest = box.ecr.describe_images(repositoryName=box.env["ECR_REPOSITORY"],
+                                     imageIds=[{"imageTag": sha}])["imageDetails"][0]["imageDigest"]
+    assert {line["who"].get("aws_caller_arn") for line in lines.values()} == {caller}
+    assert {line["to_digest"] for line in lines.values()} == {digest}
+    assert [box.running(arn) for arn in arns] == before  # --check
 
 
 def create_second_service(box, name: str, version: str) -> dict:

@@ -129,3 +129,43 @@ def test_caller_identity_failure_is_tolerated(run_module, repo, monkeypatch):
                                  "max_attempts": 1})
     assert result["refusal"] is None and result["caller_arn"] is None
     assert "AWS caller identity unknown: Failed to get the AWS caller identity" in json.dumps(result["warnings"])
+
+
+def test_shared_reads_are_read_once_and_taken_as_they_are_or_left(run_module, repo):
+    shared = run_module("app_rollback_shared_info", {"repository": repo["name"]})
+    assert shared["changed"] is False and shared["listing_error"] is None, shared
+    assert shared["caller_arn"].startswith("arn:aws:") and shared["caller_unknown"] is None
+    assert shared["repository_uri"] == repo["uri"]
+    assert [image["digest"] for image in shared["images"]] == repo["digests"][::-1]  # newest push first
+    arn = create_service(image(repo, 2))["ServiceArn"]
+    args = {"service_arn": arn, "sha": repo["shas"][0], "repository": repo["name"]}
+
+    # What it is given is what it decides with (no STS call, no ECR listing): another caller, a listing without v0.0.0.
+    told = dict(shared, caller_arn="arn:aws:sts::123456789012:assumed-role/Shared/fleet", images=shared["images"][:2])
+    result = run_module(MODULE, dict(args, shared=told))
+    assert result["caller_arn"] == "arn:aws:sts::123456789012:assumed-role/Shared/fleet"
+    assert result["target"] is None and result["refusal"].startswith(f"No image in ECR repository {repo['name']}")
+
+    # A listing of another repository is not this one's: the preflight lists its own (and finds v0.0.0).
+    result = run_module(MODULE, dict(args, shared=dict(told, repository="other-repository")))
+    assert result["refusal"] is None and result["target"]["digest"] == repo["digests"][0]
+    assert result["caller_arn"] == "arn:aws:sts::123456789012:assumed-role/Shared/fleet"
+
+    # Without caller_identity, no caller even when the shared reads have one.
+    result = run_module(MODULE, dict(args, shared=shared, caller_identity=False))
+    assert result["caller_arn"] is None and result["target"]["digest"] == repo["digests"][0]
+
+    # A listing that failed is not an error: each preflight reads (and refuses) as it would alone.
+    failed = run_module("app_rollback_shared_info", {"repository": "no-such-repository"})
+    assert not failed.get("failed") and failed["images"] is None and "no-such-repository" in failed["listing_error"]
+    args["repository"] = "no-such-repository"
+    alone, given = run_module(MODULE, args), run_module(MODULE, dict(args, shared=failed))
+    assert given["refusal"] == alone["refusal"] and "no-such-repository" in alone["refusal"]
+
+
+def test_shared_reads_of_another_shape_are_refused_before_any_read(run_module, repo):
+    result = run_module(MODULE, {"service_arn": "arn:aws:apprunner:us-east-1:123456789012:service/x/1",
+                                 "sha": repo["shas"][0], "repository": repo["name"], "shared": {"caller_arn": None}})
+    assert result["failed"] is True
+    assert result["msg"].startswith("shared must be what lacrei.rollback.app_rollback_shared_info returned (it lacks "
+                                    "caller_unknown, images, registry_id, repository, repository_uri)")

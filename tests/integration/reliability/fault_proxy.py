@@ -8,7 +8,8 @@
 - ``refuse_500``: not forwarded (nothing applied), answered 500.
 
 ``sent[target]`` counts the requests that reached the upstream, so a test can tell a write
-was sent once and not blindly again.
+was sent once and not blindly again (or a read made once). A query-protocol request (STS) has
+no ``X-Amz-Target``: its ``Action`` stands for it (e.g. ``GetCallerIdentity``).
 """
 from __future__ import annotations
 
@@ -18,10 +19,15 @@ import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 HOWS = ("apply_then_500", "apply_then_drop", "refuse_500")
 HOP_HEADERS = {"host", "connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+def query_action(body: bytes) -> str:
+    """The ``Action`` of a query-protocol request's form body ("" when there is none)."""
+    return (parse_qs(body.decode(errors="replace")).get("Action") or [""])[0]
 
 
 class FaultProxy:
@@ -70,7 +76,7 @@ class FaultProxy:
 
             def do_POST(self):  # noqa: N802 - http.server naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                target = self.headers.get("X-Amz-Target", "")
+                target = self.headers.get("X-Amz-Target") or query_action(body)
                 how = proxy._take(target)
                 if how != "refuse_500":
                     status, headers, answer = proxy._forward("POST", self.path, self.headers, body)
