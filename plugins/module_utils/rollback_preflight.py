@@ -162,26 +162,32 @@ def ecs_refusal(platform, service: dict, busy: dict | None) -> str | None:
         return f"{head} is {service['status']}; only an ACTIVE service can be rolled back."
     if busy:
         return (f"{head} is busy with service deployment {busy['arn']} ({busy['status']}) started at "
-                f"{busy['started_at']}. Wait for it to end (or roll it back now: aws ecs stop-service-deployment "
-                f"--service-deployment-arn {busy['arn']} --stop-type ROLLBACK) and run this again.")
+                f"{busy['started_at']}. Wait for it to end and run this again, or stop it with ROLLBACK as the "
+                f"first step of this rollback (stop_in_flight=true; rollback_app.yml: -e stop_in_flight=true).")
     return None
 
 
 def ecs_preflight(platform, clients: Clients, service_id: str, *, sha: str | None = None,
                   repository: str | None = None, registry_id: str | None = None,
-                  audit_log_path: str | None = None, shared: dict | None = None) -> dict:
+                  audit_log_path: str | None = None, shared: dict | None = None,
+                  stop_in_flight: bool = False) -> dict:
     """The same decision for an ECS service or an ECS Express Mode service (``platform``:
     ``ecs.EcsPlatform`` or ``ecs_express.EcsExpressPlatform``; ``service_id`` its name or ARN):
     the service described once; busy is a service deployment in flight (in
     ``operation_in_progress``); the previous good release from its service deployments and the
-    audit trail (``ecs_history``)."""
+    audit trail (``ecs_history``). With ``stop_in_flight`` a deployment in flight is no refusal:
+    stopping it (ROLLBACK) is the rollback's first step, so one is ``needed`` whatever the target."""
     decision = start(clients, platform.describe(service_id), shared)
     service = decision["service"]
     busy = platform.deployments.in_flight(service["service_arn"]) if service["status"] == "ACTIVE" else None
-    refusal = ecs_refusal(platform, service, busy)
+    refusal = ecs_refusal(platform, service, None if stop_in_flight else busy)
     if refusal:
         service.update(running_image(service, None))
         return dict(decision, operation_in_progress=busy, refusal=refusal, running_sha=service["image_sha"])
     if sha:
-        return by_sha(decision, service, clients, sha, repository, registry_id, shared)
-    return by_history(decision, service, ecs_release_history(platform, service, clients.ecr, audit_log_path))
+        decision = by_sha(decision, service, clients, sha, repository, registry_id, shared)
+    else:
+        decision = by_history(decision, service, ecs_release_history(platform, service, clients.ecr, audit_log_path))
+    if busy and decision["refusal"] is None:
+        decision.update(operation_in_progress=busy, needed=True)
+    return decision

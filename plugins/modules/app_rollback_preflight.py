@@ -55,6 +55,14 @@ options:
     description: Look up the AWS caller identity (for the audit trail).
     type: bool
     default: true
+  stop_in_flight:
+    description:
+      - ECS and ECS Express Mode only. A service deployment in flight is no refusal then: the decision
+        says it (RV(operation_in_progress)) and a deployment is RV(needed), since stopping it with
+        C(ROLLBACK) (P(lacrei.rollback.ecs_deploy#module) O(lacrei.rollback.ecs_deploy#module:stop_in_flight))
+        is the rollback's first step. App Runner cannot stop an operation: refused there.
+    type: bool
+    default: false
   shared:
     description:
       - What P(lacrei.rollback.app_rollback_shared_info#module) read once for every service of this
@@ -192,6 +200,7 @@ ARGUMENT_SPEC = dict(
     audit_log_path=dict(type="path"),
     use_event_log=dict(type="bool", default=True),
     caller_identity=dict(type="bool", default=True),
+    stop_in_flight=dict(type="bool", default=False),
     shared=dict(type="dict"),
 )
 SHARED_KEYS = frozenset({"caller_arn", "caller_unknown", "repository", "registry_id", "repository_uri", "images"})
@@ -223,8 +232,13 @@ def main():
         target = dict(sha=params["sha"], repository=params["repository"], registry_id=params["registry_id"],
                       audit_log_path=params["audit_log_path"], shared=shared or None)
         platform, service = platform_for(params)
-        decide = preflight if platform.name == "apprunner" else ecs_preflight
-        decision = decide(platform, clients, service, **target)
+        if platform.name == "apprunner":
+            if params["stop_in_flight"]:
+                module.fail_json(msg="stop_in_flight=true is for ECS services (StopServiceDeployment): App Runner "
+                                     "cannot stop an operation in progress; wait for it to end. Nothing was read.")
+            decision = preflight(platform, clients, service, **target)
+        else:
+            decision = ecs_preflight(platform, clients, service, stop_in_flight=params["stop_in_flight"], **target)
     why = decision.pop("caller_unknown")
     if why:
         module.warn(f"{why}; the audit trail will not name who ran this")

@@ -27,7 +27,8 @@ class AppRunbooks(ClientBase):
 
     def rollback_app(self, sha: str | None = None, target: str | None = None, confirm: str | None = None, *,
                      with_database: bool = False, skip_schema_check: bool = False, break_lease: str | None = None,
-                     check: bool = False, limit: str | None = None, control: Control | None = None) -> RunResult:
+                     stop_in_flight: bool = False, check: bool = False, limit: str | None = None,
+                     control: Control | None = None) -> RunResult:
         """Point each service at an earlier image: a git ``sha`` (7-40 hex) or ``target="previous"``.
 
         The schema check runs first (see ``rollback_plan``): ``unapply_then_deploy`` is refused
@@ -38,11 +39,14 @@ class AppRunbooks(ClientBase):
         database (backup_path, unapplied)...
         ``break_lease`` (the run id a lease refusal names) takes over that run's service lease: only for
         a run a person knows is dead (the takeover is audited).
+        ``stop_in_flight`` (ECS services): a service deployment in flight is stopped with ROLLBACK first
+        instead of refusing the rollback.
         """
         v.exactly_one(sha=sha, target=target)
         extravars = {"sha": v.optional(v.git_sha, "sha", sha),
                      "target": v.optional(v.choice, "target", target, ("previous",)),
                      "with_database": v.flag("with_database", with_database),
+                     "stop_in_flight": v.flag("stop_in_flight", stop_in_flight),
                      "schema_check": "skip" if v.flag("skip_schema_check", skip_schema_check) else None,
                      "confirm": v.optional(v.confirmation, "confirm", confirm),
                      "break_lease": v.optional(v.run_id, "break_lease", break_lease)}

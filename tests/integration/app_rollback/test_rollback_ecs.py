@@ -8,6 +8,9 @@ checked side by side at the cost of one run. Without --ecs the inventory has no 
 (tests/unit/sandbox/test_ecs_inventory.py); the rest of this folder runs on such a sandbox."""
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pytest
 
 from tests.integration.sandbox_fixture import private_sandbox, sandbox_command
@@ -46,6 +49,21 @@ class EcsSandbox:
         """What a run that changes nothing leaves as it was."""
         revisions = self.ecs.list_task_definitions(familyPrefix=ECS)["taskDefinitionArns"]
         return {host: (self.running(host), self.deployments(host)) for host in (ECS, EXPRESS)} | {"td": revisions}
+
+    def faults(self, **settings) -> None:
+        """The ECS emulator's faults (``deploy_seconds``: how long a deployment stays in flight)."""
+        request = urllib.request.Request(self.env["AWS_ENDPOINT_URL_ECS"] + "/_emulator/faults",
+                                         data=json.dumps(settings).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=30).read()
+
+    def revision_running(self, image: str) -> str:
+        """The ECS service's task definition revision (ARN) whose container runs ``image``."""
+        for arn in self.ecs.list_task_definitions(familyPrefix=ECS)["taskDefinitionArns"]:
+            definition = self.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            if definition["containerDefinitions"][0]["image"] == image:
+                return arn
+        raise AssertionError(f"no revision of {ECS} runs {image}")
 
     def audit(self, host: str) -> dict:
         """The host's newest audit line."""
@@ -134,3 +152,31 @@ def test_a_release_ecs_rolls_back_fails_saying_what_runs(ecs_box):
         assert line["result"] == "failed" and line["deploy_status"] == "ROLLBACK_SUCCESSFUL"
         assert line["operation_id"] == ecs_box.deployments(host)[0] and line["serving_image"] == good
     assert ecs_box.audit(ECS)["task_definition_revision"] == f"{ECS}:1"
+
+
+def test_a_deployment_in_flight_is_refused_then_stopped_with_rollback_first(ecs_box):
+    """Last in this module: v1.2.0 serves (the rollbacks above). A deployment of v1.3.0 stays in flight;
+    a rollback to v1.2.0 is refused naming it, then with -e stop_in_flight=true it is stopped (ROLLBACK),
+    which brings v1.2.0 back, and the run says so and audits it."""
+    box = ecs_box.box
+    good = box.image("v1.2.0")
+    assert ecs_box.running(ECS) == good
+    ecs_box.faults(deploy_seconds=600)
+    try:
+        ecs_box.ecs.update_service(cluster=ecs_box.env["ECS_CLUSTER"], service=ECS,
+                                   taskDefinition=ecs_box.revision_running(box.image("v1.3.0")))
+        in_flight = ecs_box.deployments(ECS)[0]
+        args = ["-l", ECS, "-e", f"sha={box.sha('v1.2.0')[:8]}", "-e", "schema_check=skip"]
+        refused = box.playbook("rollback_app.yml", *args)
+        assert refused.rc != 0 and f"is busy with service deployment {in_flight}" in refused.out, refused.out
+        assert "-e stop_in_flight=true" in refused.out and ecs_box.deployments(ECS)[0] == in_flight
+        run = box.playbook("rollback_app.yml", *args, "-e", "stop_in_flight=true")
+    finally:
+        ecs_box.faults(deploy_seconds=1)
+    assert run.rc == 0, run.out
+    assert f"after stopping service deployment {in_flight} with ROLLBACK" in run.out
+    assert ecs_box.running(ECS) == good and box.get("/api/appointments/", ecs_box.url[ECS])[0] == 200
+    stopped = ecs_box.ecs.describe_service_deployments(serviceDeploymentArns=[in_flight])["serviceDeployments"][0]
+    assert stopped["status"] == "ROLLBACK_SUCCESSFUL"
+    line = ecs_box.audit(ECS)
+    assert (line["result"], line["stopped_deployment"], line["serving_image"]) == ("ok", in_flight, good), line

@@ -61,7 +61,7 @@ def test_previous_good_comes_from_the_service_deployments_and_a_failed_one_is_ex
     assert history["previous"]["image_uri"] == first
 
 
-def test_a_deployment_in_flight_is_refused_naming_it(ecs_emulator, ecs, image, ecs_module, running_service):
+def test_a_deployment_in_flight_is_refused_naming_it(ecs_emulator, ecs, image, release, ecs_module, running_service):
     name = running_service()
     ecs_emulator.control("faults", {"deploy_seconds": 600})
     started = ecs_module("ecs_deploy", service=name, image=image(), wait=False)["deployment_arn"]
@@ -69,7 +69,23 @@ def test_a_deployment_in_flight_is_refused_naming_it(ecs_emulator, ecs, image, e
     assert decision["operation_in_progress"]["arn"] == started and decision["target"] is None
     assert decision["refusal"].startswith(f"Refused, nothing was changed: ECS service {name} is busy with service "
                                           f"deployment {started} (IN_PROGRESS)")
-    assert "--stop-type ROLLBACK" in decision["refusal"] and decision["needed"] is False
+    assert "-e stop_in_flight=true" in decision["refusal"] and decision["needed"] is False
+
+    # stop_in_flight: no refusal; the deployment in flight is named and a deployment is needed, even
+    # to the image the service ran before it (stopping it is the rollback's first step)
+    target, target_sha = release()
+    stopping = ecs_module("app_rollback_preflight", service=name, sha=target_sha[:10], repository=REPOSITORY,
+                          caller_identity=False, stop_in_flight=True)
+    assert stopping["refusal"] is None and stopping["needed"] is True, stopping
+    assert stopping["operation_in_progress"]["arn"] == started and stopping["target"]["image_uri"] == target
+    ecs_emulator.control("faults", {"deploy_seconds": 0.2})
+
+
+def test_stop_in_flight_is_refused_on_app_runner(run_module):
+    refused = run_module("app_rollback_preflight", dict(
+        service_arn="arn:aws:apprunner:us-east-1:123456789012:service/a/b", region="us-east-1",
+        target="previous", stop_in_flight=True, caller_identity=False))
+    assert refused["failed"] and refused["msg"].startswith("stop_in_flight=true is for ECS services")
 
 
 def test_by_sha_and_by_the_audit_trail_on_an_express_service(ecs, release, ecs_module, tmp_path):

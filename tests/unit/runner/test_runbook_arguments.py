@@ -32,6 +32,7 @@ REJECTED = [
     ("emergency", {"with_database": "yes"}, "with_database must be True or False"),
     ("rollback_app", {"sha": "abcdef1", "with_database": 1}, "with_database must be True or False"),
     ("rollback_app", {"target": "previous", "skip_schema_check": "yes"}, "skip_schema_check must be True or False"),
+    ("rollback_app", {"target": "previous", "stop_in_flight": "yes"}, "stop_in_flight must be True or False"),
     ("rollback_plan", {"sha": "abcdef1", "target": "previous"}, "exactly one of sha or target"),
     ("rollback_plan", {"sha": "v1.2.0"}, "7 to 40 hex"),
     ("emergency", {"webhook_url": "not a url s3cr3t"}, "not shown"),
@@ -78,3 +79,13 @@ def test_break_lease_reaches_the_playbook_of_every_lease_holding_runbook(tmp_pat
     assert sent["break_lease"] == "0c6f0e4b8a7d4b53"
     getattr(client, runbook)(**arguments)
     assert sent["break_lease"] is None
+
+
+def test_stop_in_flight_reaches_rollback_app_as_a_bool(tmp_path, monkeypatch):
+    sent = {}
+    monkeypatch.setattr(Client, "run_playbook", lambda self, playbook, extravars=None, **_: sent.update(extravars))
+    client = Client("sandbox", sandbox_dir=tmp_path, runs_dir=tmp_path / "runs")
+    client.rollback_app(target="previous", stop_in_flight=True)
+    assert sent["stop_in_flight"] is True
+    client.rollback_app(target="previous")
+    assert sent["stop_in_flight"] is False
