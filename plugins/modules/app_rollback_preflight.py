@@ -57,10 +57,11 @@ options:
     default: true
   stop_in_flight:
     description:
-      - ECS and ECS Express Mode only. A service deployment in flight is no refusal then: the decision
-        says it (RV(operation_in_progress)) and a deployment is RV(needed), since stopping it with
+      - ECS and ECS Express Mode only. A service deployment in flight is then no refusal; the decision
+        names it (RV(operation_in_progress)) and a deployment is RV(needed), since stopping it with
         C(ROLLBACK) (P(lacrei.rollback.ecs_deploy#module) O(lacrei.rollback.ecs_deploy#module:stop_in_flight))
-        is the rollback's first step. App Runner cannot stop an operation: refused there.
+        is the rollback's first step.
+      - App Runner cannot stop an operation, so the option is refused there.
     type: bool
     default: false
   shared:
