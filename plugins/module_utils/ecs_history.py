@@ -8,7 +8,7 @@ it deployed) and this collection's audit trail, judged as ``release_history`` ju
 from __future__ import annotations
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.release_history import (
-    evidence, read_audit_log, running_catalog, summarize)
+    audit_evidence as shared_audit_evidence, evidence, read_audit_log, running_catalog, summarize)
 
 # How many service deployments, newest first, are read as evidence.
 HISTORY_LIMIT = 20
@@ -39,21 +39,13 @@ def deployment_evidence(deployments: list) -> list:
 
 
 def audit_evidence(entries: list, deployments: dict) -> list:
-    """From the audit trail: the image running when a run started, and the image a run deployed
-    (judged by its service deployment's status, as ECS lists it now or as the run recorded it)."""
-    found = []
-    for entry in entries:
-        if entry.get("from_image"):
-            found.append(evidence("observed", "succeeded", entry.get("when"), entry["from_image"],
-                                  detail="running when an audited run started"))
-        arn, image = entry.get("operation_id"), entry.get("to_image")
-        if arn and image:
-            status = (deployments.get(arn) or {}).get("status") or entry.get("deploy_status")
-            outcome = outcome_of(status)
-            if outcome:
-                at = entry.get("finished_at") or entry.get("when")
-                found.append(evidence("audit", outcome, at, image, as_operation(arn, status)))
-    return found
+    """From the audit trail (``release_history.audit_evidence``): the image running when a run
+    started, and the image a run deployed, judged by its service deployment's status as ECS lists it
+    now or as the run recorded it."""
+    def judge(arn: str, entry: dict) -> tuple:
+        status = (deployments.get(arn) or {}).get("status") or entry.get("deploy_status")
+        return outcome_of(status), entry.get("finished_at") or entry.get("when"), as_operation(arn, status)
+    return shared_audit_evidence(entries, judge)
 
 
 def ecs_release_history(platform, service: dict, ecr_client, audit_log_path: str | None = None,

@@ -123,7 +123,9 @@ def event_log_evidence(deployments: dict, operations: dict) -> list:
     return found
 
 
-def audit_evidence(entries: list, operations: dict) -> list:
+def audit_evidence(entries: list, judge_run) -> list:
+    """From the audit trail, on any platform: the image running when a run started, and the image a
+    run deployed, judged by ``judge_run(operation id, entry)`` -> (outcome or None, when, operation)."""
     found = []
     for entry in entries:
         if entry.get("from_image"):
@@ -131,14 +133,22 @@ def audit_evidence(entries: list, operations: dict) -> list:
                                   detail="running when an audited run started"))
         op_id, image = entry.get("operation_id"), entry.get("to_image")
         if op_id and image:
-            operation = operations.get(op_id)
-            fallback = {"SUCCEEDED": "succeeded"}.get(entry.get("deploy_status"),
-                                                      "failed" if entry.get("deploy_status") in FAILED_STATUSES else None)
-            outcome = operation_outcome(operation, fallback)
+            outcome, at, operation = judge_run(op_id, entry)
             if outcome:
-                at = (operation or {}).get("EndedAt") or entry.get("finished_at") or entry.get("when")
-                found.append(evidence("audit", outcome, at, image, operation or {"Id": op_id}))
+                found.append(evidence("audit", outcome, at, image, operation))
     return found
+
+
+def by_operations(operations: dict):
+    """``audit_evidence``'s judge on App Runner: the operation as ListOperations shows it now, else
+    the status the run recorded."""
+    def judge(op_id: str, entry: dict) -> tuple:
+        operation = operations.get(op_id)
+        recorded = entry.get("deploy_status")
+        fallback = {"SUCCEEDED": "succeeded"}.get(recorded, "failed" if recorded in FAILED_STATUSES else None)
+        at = (operation or {}).get("EndedAt") or entry.get("finished_at") or entry.get("when")
+        return operation_outcome(operation, fallback), at, operation or {"Id": op_id}
+    return judge
 
 
 # -- the judgement --------------------------------------------------------------------------
@@ -261,5 +271,5 @@ def release_history(platform, service: dict, ecr_client, logs_client=None, audit
         items += event_log_evidence(parse_event_log(events or []), operations)
     entries = read_audit_log(audit_log_path, arn)
     sources["audit_log"] = f"{len(entries)} entries" if audit_log_path else "not given"
-    items += audit_evidence(entries, operations)
+    items += audit_evidence(entries, by_operations(operations))
     return summarize(catalog, ref, service, items, sources)
