@@ -42,7 +42,7 @@ test: setup
 	trap 'kill -- -'"$$molecule"' 2>/dev/null; wait '"$$molecule"'; rm -f "'"$$molecule_log"'"' EXIT; \
 	echo "make test: the Molecule scenarios run beside pytest (pid $$molecule; their output follows lint)"; \
 	rc=0; \
-	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) -m "not kill" tests || rc=1; \
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) --durations=30 -m "not kill" tests || rc=1; \
 	$(MAKE) --no-print-directory lint || rc=1; \
 	wait "$$molecule" || rc=1; trap - EXIT; \
 	cat "$$molecule_log"; rm -f "$$molecule_log"; \
