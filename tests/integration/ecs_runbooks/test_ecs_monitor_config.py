@@ -17,68 +17,10 @@ import time
 import urllib.error
 import urllib.request
 
-import pytest
-
-from sandbox import seed_ecs
+from ecs_sandbox import ECS_HOST, EXPRESS_HOST
 from sandbox.ecs.ids import load_balancer
 from tests.integration.monitor.monitor_run import run_monitor
-from tests.integration.sandbox_fixture import Sandbox, private_sandbox, sandbox_command
-
-# Host names other than the services' names: what the runbooks report must be the service's own name.
-ECS_HOST, EXPRESS_HOST = "backend-on-ecs", "backend-on-express"
-
-
-class EcsSandbox(Sandbox):
-    def __init__(self, state):
-        super().__init__(state)
-        self.ecs = self.client("ecs", "AWS_ENDPOINT_URL_ECS")
-        self.ssm = self.client("ssm", "AWS_ENDPOINT_URL_SSM")
-
-    def service(self, arn=None) -> dict:  # the ECS service
-        return self.ecs.describe_services(cluster=self.env["ECS_CLUSTER"], services=[self.env["ECS_SERVICE"]])["services"][0]
-
-    def task_definition(self) -> dict:
-        return self.ecs.describe_task_definition(taskDefinition=self.service()["taskDefinition"])["taskDefinition"]
-
-    def variables(self) -> dict:
-        return {e["name"]: e["value"] for e in self.task_definition()["containerDefinitions"][0].get("environment") or []}
-
-    def change_variable_outside(self, name: str, value: str) -> None:
-        """A new revision with one variable changed and UpdateService, as someone outside the collection does."""
-        current = self.task_definition()
-        keep = ("family", "executionRoleArn", "networkMode", "containerDefinitions", "requiresCompatibilities", "cpu",
-                "memory")
-        request = {k: current[k] for k in keep if current.get(k)}
-        container = request["containerDefinitions"][0]
-        container["environment"] = [e for e in container["environment"] if e["name"] != name] + [{"name": name, "value": value}]
-        arn = self.ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
-        updated = self.ecs.update_service(cluster=self.env["ECS_CLUSTER"], service=self.env["ECS_SERVICE"],
-                                          taskDefinition=arn)["service"]
-        assert seed_ecs.wait(self.ecs, updated["currentServiceDeployment"])["status"] == "SUCCESSFUL"
-
-    def snapshot_versions(self) -> list[int]:
-        path = f"/lacrei-rollback/{self.env['ECS_SERVICE']}/config"
-        found = self.ssm.get_parameters_by_path(Path=path, MaxResults=10)["Parameters"]
-        return sorted(int(p["Name"].rsplit("/", 1)[-1]) for p in found)
-
-
-@pytest.fixture(scope="module")
-def box(tmp_path_factory):
-    with private_sandbox(tmp_path_factory, "ecs-runbooks", EcsSandbox, rows=20, ecs=True) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture(scope="module")
-def inventory(box, tmp_path_factory):
-    """The sandbox inventory with one host per ECS platform (the inventory contract's host vars)."""
-    env = box.env
-    return box.write_inventory(tmp_path_factory.mktemp("ecs-inventory") / "inventory", {
-        ECS_HOST: {"platform": "ecs", "ecs_cluster": env["ECS_CLUSTER"], "ecs_service": env["ECS_SERVICE"],
-                   "service_url": env["ECS_SERVICE_URL"]},
-        EXPRESS_HOST: {"platform": "ecs_express", "ecs_express_service_arn": env["ECS_EXPRESS_SERVICE_ARN"],
-                       "service_url": env["ECS_EXPRESS_SERVICE_URL"]},
-    })
-
+from tests.integration.sandbox_fixture import sandbox_command
 
 def test_config_rollback_on_ecs_restores_the_container_environment(box, inventory):
     ecs = ("--limit", ECS_HOST)
