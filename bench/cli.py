@@ -3,13 +3,14 @@ write bench/results/<stamp>.json (and latest.json), stop everything."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import app_rollback, auto_rollback, backup, drill, fleet, machine, mitogen, python_api, restore
+from bench import app_rollback, auto_rollback, backup, drill, ecs_rollback, fleet, machine, mitogen, python_api, restore
 from bench.config import Config
 from bench.pg import DATABASE, settle
 from bench.session import Session
@@ -59,7 +60,8 @@ def benchmarks(config: Config, session: Session, run: Run, work: Path) -> None:
               ("drill", f"drill: {config.drill_runs} runs", lambda: drill.run(session, config.drill_runs)),
               ("auto_rollback", f"automatic rollback beside the manual drill: {config.auto_runs} runs each",
                lambda: auto_rollback.run(session, config.auto_runs)),
-              ("fleet", f"fleet: {slow} A/B pairs", lambda: fleet.run(session, slow, work))]
+              ("fleet", f"fleet: {slow} A/B pairs", lambda: fleet.run(session, slow, work)),
+              ("ecs_rollback", f"ECS rollback: {runs} A/B pairs", lambda: ecs_rollback.run(session, runs))]
     for name, what, call in simple:
         if config.wants(name) and (out := run.step(name, what, call)):
             run.take(name, *out)
@@ -105,6 +107,7 @@ def main() -> int:
               "see bench/config.py.")
         return 0
     config = Config()
+    os.environ["SANDBOX_ECS"] = "1" if config.wants("ecs_rollback") else "0"  # `sandbox up --ecs` only for its line
     started, clock = datetime.now(timezone.utc), time.monotonic()
     session = Session(config.deploy_seconds, config.small_db_rows)
     run = Run()

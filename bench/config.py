@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 
 BENCHMARKS = ("app_rollback", "app_rollback_60s", "mitogen", "python_api", "drill", "auto_rollback", "fleet",
-              "restore_small", "backup", "restore")
+              "restore_small", "backup", "restore", "ecs_rollback")
 
 
 def _int(name: str, default: int) -> int:
