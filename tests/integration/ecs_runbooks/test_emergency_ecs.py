@@ -23,10 +23,11 @@ def running_image(box) -> str:
 
 
 def test_emergency_rolls_the_ecs_service_back_and_reports(box, inventory):
-    sandbox_command(box.state, "deploy", "v1.3.0", "--platform", "ecs")
+    if running_image(box) != box.image("v1.3.0"):  # another test of the folder may have left it there
+        sandbox_command(box.state, "deploy", "v1.3.0", "--platform", "ecs")
     assert running_image(box) == box.image("v1.3.0")
     assert box.get("/api/appointments/", box.env["ECS_SERVICE_URL"])[0] == 500
-    bad_deployment = box.service()["currentServiceDeployment"]
+    bad_deployment = box.service()["currentServiceDeployment"]  # the deployment that runs v1.3.0
 
     run = box.playbook("emergency.yml", "-l", ECS_HOST, "-e", f"sha={box.sha('v1.2.0')}", *SHORT_WINDOWS,
                        inventory=inventory)
@@ -44,7 +45,15 @@ def test_emergency_rolls_the_ecs_service_back_and_reports(box, inventory):
     audit = [line for line in box.audit() if line.get("runbook") == "emergency"][-1]
     assert audit["service"] == box.env["ECS_SERVICE"] and audit["result"] == "ok" and audit["outcome"] == "recovered"
     assert (audit["from_version"], audit["to_version"]) == ("v1.3.0", "v1.2.0")
-    assert audit["suspect"]["operation_id"] == bad_deployment
+    # the suspect: a service deployment of this service that deployed v1.3.0 (its ECS ARN, not an App Runner id)
+    suspect = box.ecs.describe_service_deployments(serviceDeploymentArns=[audit["suspect"]["operation_id"]])
+    [deployment] = suspect["serviceDeployments"]
+    assert deployment["serviceArn"] == box.env["ECS_SERVICE_ARN"] and deployment["status"] == "SUCCESSFUL"
+    [revision] = box.ecs.describe_service_revisions(
+        serviceRevisionArns=[deployment["targetServiceRevision"]["arn"]])["serviceRevisions"]
+    deployed = box.ecs.describe_task_definition(taskDefinition=revision["taskDefinition"])["taskDefinition"]
+    assert deployed["containerDefinitions"][0]["image"] == box.image("v1.3.0")
+    assert audit["suspect"]["version"] == "v1.3.0"
     report_path = Path(audit["incident_report"])
     report = json.loads(report_path.with_suffix(".json").read_text())
     assert report["result"] == "recovered" and report["service"] == box.env["ECS_SERVICE"]
