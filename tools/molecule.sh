@@ -20,7 +20,7 @@ unset ANSIBLE_CONFIG  # Molecule writes its own (molecule/base.yml repeats the p
 
 # Only scenarios that pass join this list ($MOLECULE_SCENARIOS, space separated, overrides it).
 # app_rollback waits for the audit callback to stop counting rescued failures (see docs/runbooks/drills.md).
-read -r -a SCENARIOS <<< "${MOLECULE_SCENARIOS:-app_rollback failed_deploy db_rollback config_rollback emergency git_revert auto_rollback}"
+read -r -a SCENARIOS <<< "${MOLECULE_SCENARIOS:-app_rollback failed_deploy db_rollback config_rollback emergency git_revert auto_rollback ecs_rollback}"
 
 
 link=.collections/ansible_collections/lacrei/rollback
