@@ -37,7 +37,7 @@ def release(moto_endpoint):
 
 
 def test_previous_good_comes_from_the_service_deployments_and_a_failed_one_is_excluded(
-        ecs, release, ecs_module, running_service):
+        ecs, release, ecs_module, running_service, moto_endpoint):
     name = running_service()
     first = ecs.describe_task_definition(taskDefinition="api:1")["taskDefinition"]["containerDefinitions"][0]["image"]
     second, _ = release()
@@ -48,7 +48,10 @@ def test_previous_good_comes_from_the_service_deployments_and_a_failed_one_is_ex
     decision = ecs_module("app_rollback_preflight", service=name, target="previous", caller_identity=False)
     assert not decision.get("failed"), decision
     assert decision["refusal"] is None, decision["refusal"]
-    assert decision["target"]["image_uri"] == first and decision["needed"] is True
+    # image() pushes one manifest under many tags (one digest): the target is that digest, under whichever tag
+    listed = emulator_process.ecr_client(moto_endpoint).describe_images(
+        repositoryName=REPOSITORY, imageIds=[{"imageTag": first.rsplit(":", 1)[1]}])["imageDetails"][0]
+    assert decision["target"]["digest"] == listed["imageDigest"] and decision["needed"] is True
     assert decision["service"]["image_identifier"] == second
     assert decision["service"]["task_definition_revision"] == "api:2"
     assert decision["running_sha"] == second.rsplit(":", 1)[1]
@@ -56,9 +59,10 @@ def test_previous_good_comes_from_the_service_deployments_and_a_failed_one_is_ex
 
     history = ecs_module("apprunner_release_history", service=name)
     assert history["platform"] == "ecs" and history["current"]["image_identifier"] == second
-    assert {r["image_uri"] for r in history["releases"]} == {first, second}
+    assert {r["digest"] for r in history["releases"]} == {listed["imageDigest"], history["current"]["digest"]}
+    assert second in {r["image_uri"] for r in history["releases"]}
     assert history["excluded"] == []  # the never-pushed image is not in ECR: nothing to list
-    assert history["previous"]["image_uri"] == first
+    assert history["previous"]["digest"] == listed["imageDigest"]
 
 
 def test_a_deployment_in_flight_is_refused_naming_it(ecs_emulator, ecs, image, release, ecs_module, running_service):
