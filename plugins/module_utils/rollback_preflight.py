@@ -34,13 +34,17 @@ class Clients:
     logs: object | None = None
 
 
-def not_running(service: dict, busy: dict | None) -> str:
-    """The refusal for a service that is not RUNNING (the wording the role has always used)."""
+# What the refusals say the service cannot do now, per purpose (the app rollback's, the guarded deploy's).
+CAN = {"rollback": "be rolled back", "deploy": "take a deploy"}
+
+
+def not_running(service: dict, busy: dict | None, purpose: str = "rollback") -> str:
+    """The refusal for a service that is not RUNNING (the wording the roles have always used)."""
     head = f"Refused, nothing was changed: App Runner service {service['service_name']} is {service['status']}"
     if busy:
         return (f"{head}, busy with {busy['type']} operation {busy['id']} ({busy['status']}) started at "
                 f"{busy['started_at']}. Wait for it to end and run this again.")
-    return f"{head}; only a RUNNING service can be rolled back."
+    return f"{head}; only a RUNNING service can {CAN[purpose]}."
 
 
 def caller_arn(sts) -> tuple[str | None, str | None]:
@@ -61,7 +65,7 @@ def running_image(service: dict, catalog: Catalog | None) -> dict:
     record = release_record(catalog.repository_uri, found) if found else {}
     sha = record.get("sha") or (ref.tag if ref.tag and ecr.FULL_SHA.match(ref.tag) else None)
     return {"image_repository": ref.repository_uri or None, "image_tag": ref.tag,
-            "image_digest": record.get("digest") or ref.digest, "image_sha": sha}
+            "image_digest": record.get("digest") or ref.digest, "image_sha": sha, "image_tags": record.get("tags") or []}
 
 
 def catalog_of(clients: Clients, repository: str, registry_id: str | None) -> Catalog:
@@ -104,14 +108,15 @@ def by_sha(decision: dict, service: dict, clients: Clients, sha: str, repository
         _tag, image = ecr.resolve_sha(catalog.images, sha, repository)
     except ActionFailed as exc:
         service.update({key: service.get(key) for key in ("image_repository", "image_tag", "image_digest",
-                                                          "image_sha")})
+                                                          "image_sha")}, image_tags=service.get("image_tags") or [])
         return dict(decision, refusal=exc.msg, refusal_details=exc.details, running_sha=service["image_sha"])
     return needed(decision, service, release_record(catalog.repository_uri, image))
 
 
 def by_history(decision: dict, service: dict, history: dict) -> dict:
     """The decision for the previous good release ``history`` found, or its refusal."""
-    service.update(running_image(service, None), image_digest=history["current"]["digest"])
+    service.update(running_image(service, None), image_digest=history["current"]["digest"],
+                   image_tags=list(history["current"].get("tags") or []))
     if history["current"]["tag"] and ecr.FULL_SHA.match(history["current"]["tag"]):
         service["image_sha"] = history["current"]["tag"]
     if history["previous_release"] is None:
@@ -134,43 +139,47 @@ def start(clients: Clients, service: dict, shared: dict | None = None) -> dict:
 def preflight(platform, clients: Clients, service_arn: str, *, sha: str | None = None,
               repository: str | None = None, registry_id: str | None = None,
               audit_log_path: str | None = None, event_log_group: str | None = None,
-              shared: dict | None = None) -> dict:
+              shared: dict | None = None, purpose: str = "rollback") -> dict:
     """The decision: {caller_arn, service, operation_in_progress, target, needed, running_sha, refusal}.
 
     ``sha`` given: the target is that release of ``repository``; otherwise the previous good
     release. ``needed`` is whether the service runs another image than the target (by digest).
     ``shared`` (``shared_reads``' result for this account): the caller is taken from it, and the
-    ECR listing when it is of ``repository``.
+    ECR listing when it is of ``repository``. ``purpose`` (rollback, deploy): what a refusal says
+    the service cannot do now.
     """
     decision = start(clients, normalize_service(platform.read(service_arn)), shared)
     service = decision["service"]
     if service["status"] != "RUNNING":
         busy = platform.operation_in_progress(service_arn)
         service.update(running_image(service, None))
-        return dict(decision, operation_in_progress=busy, refusal=not_running(service, busy))
+        return dict(decision, operation_in_progress=busy, refusal=not_running(service, busy, purpose))
     if sha:
         return by_sha(decision, service, clients, sha, repository, registry_id, shared)
     return by_history(decision, service, release_history(platform, service, clients.ecr, clients.logs,
                                                          audit_log_path, event_log_group))
 
 
-def ecs_refusal(platform, service: dict, busy: dict | None) -> str | None:
-    """Why an ECS (or Express Mode) service cannot be rolled back now: not ACTIVE, or a service
-    deployment in flight; None when it can."""
+def ecs_refusal(platform, service: dict, busy: dict | None, purpose: str = "rollback") -> str | None:
+    """Why an ECS (or Express Mode) service cannot be rolled back (``purpose``: or take a deploy) now:
+    not ACTIVE, or a service deployment in flight; None when it can."""
     head = f"Refused, nothing was changed: {platform.kind} {service['service_name']}"
     if service["status"] != "ACTIVE":
-        return f"{head} is {service['status']}; only an ACTIVE service can be rolled back."
+        return f"{head} is {service['status']}; only an ACTIVE service can {CAN[purpose]}."
     if busy:
-        return (f"{head} is busy with service deployment {busy['arn']} ({busy['status']}) started at "
-                f"{busy['started_at']}. Wait for it to end and run this again, or stop it with ROLLBACK as the "
-                f"first step of this rollback (stop_in_flight=true; rollback_app.yml: -e stop_in_flight=true).")
+        busy_with = (f"{head} is busy with service deployment {busy['arn']} ({busy['status']}) started at "
+                     f"{busy['started_at']}. Wait for it to end and run this again")
+        if purpose == "deploy":
+            return busy_with + "."
+        return (busy_with + ", or stop it with ROLLBACK as the first step of this rollback (stop_in_flight=true; "
+                "rollback_app.yml: -e stop_in_flight=true).")
     return None
 
 
 def ecs_preflight(platform, clients: Clients, service_id: str, *, sha: str | None = None,
                   repository: str | None = None, registry_id: str | None = None,
                   audit_log_path: str | None = None, shared: dict | None = None,
-                  stop_in_flight: bool = False) -> dict:
+                  stop_in_flight: bool = False, purpose: str = "rollback") -> dict:
     """The same decision for an ECS service or an ECS Express Mode service (``platform``:
     ``ecs.EcsPlatform`` or ``ecs_express.EcsExpressPlatform``; ``service_id`` its name or ARN):
     the service described once; busy is a service deployment in flight (in
@@ -180,7 +189,7 @@ def ecs_preflight(platform, clients: Clients, service_id: str, *, sha: str | Non
     decision = start(clients, platform.describe(service_id), shared)
     service = decision["service"]
     busy = platform.deployments.in_flight(service["service_arn"]) if service["status"] == "ACTIVE" else None
-    refusal = ecs_refusal(platform, service, None if stop_in_flight else busy)
+    refusal = ecs_refusal(platform, service, None if stop_in_flight else busy, purpose)
     if refusal:
         service.update(running_image(service, None))
         return dict(decision, operation_in_progress=busy, refusal=refusal, running_sha=service["image_sha"])

@@ -64,6 +64,15 @@ options:
       - App Runner cannot stop an operation, so the option is refused there.
     type: bool
     default: false
+  purpose:
+    description:
+      - What the decision is for, which only changes the wording of a refusal. C(rollback) (the app
+        rollback's) or C(deploy) (the guarded deploy's, P(lacrei.rollback.guarded_deploy#role), which
+        decides with O(sha) set to the release to ship; a busy ECS service is then refused without
+        the O(stop_in_flight) hint, which is for rollbacks only).
+    type: str
+    choices: [rollback, deploy]
+    default: rollback
   shared:
     description:
       - What P(lacrei.rollback.app_rollback_shared_info#module) read once for every service of this
@@ -132,6 +141,11 @@ service:
     image_tag: {description: Tag part of it (null when pinned by digest)., type: str, sample: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d}
     image_digest: {description: Its digest., type: str, sample: "sha256:5e9f..."}
     image_sha: {description: Its full git SHA tag (null when unknown)., type: str, sample: 3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d}
+    image_tags:
+      description: Its tags in ECR (version tags among them; empty when unknown).
+      type: list
+      elements: str
+      sample: [3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d, v1.2.0]
     status: {description: Service status., type: str, sample: RUNNING}
   sample: {service_name: lacrei-saude-backend, status: RUNNING}
 platform:
@@ -202,6 +216,7 @@ ARGUMENT_SPEC = dict(
     use_event_log=dict(type="bool", default=True),
     caller_identity=dict(type="bool", default=True),
     stop_in_flight=dict(type="bool", default=False),
+    purpose=dict(type="str", choices=["rollback", "deploy"], default="rollback"),
     shared=dict(type="dict"),
 )
 SHARED_KEYS = frozenset({"caller_arn", "caller_unknown", "repository", "registry_id", "repository_uri", "images"})
@@ -231,7 +246,7 @@ def main():
             sts=aws_client("sts", params, primary=False) if params["caller_identity"] and not shared else None,
             logs=aws_client("logs", params, primary=False) if params["use_event_log"] and params["service_arn"] else None)
         target = dict(sha=params["sha"], repository=params["repository"], registry_id=params["registry_id"],
-                      audit_log_path=params["audit_log_path"], shared=shared or None)
+                      audit_log_path=params["audit_log_path"], shared=shared or None, purpose=params["purpose"])
         platform, service = platform_for(params)
         if platform.name == "apprunner":
             if params["stop_in_flight"]:
