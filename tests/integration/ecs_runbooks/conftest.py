@@ -18,10 +18,4 @@ def box(tmp_path_factory):
 @pytest.fixture(scope="package")
 def inventory(box, tmp_path_factory):
     """The sandbox inventory with one host per ECS platform (the inventory contract's host vars)."""
-    env = box.env
-    return box.write_inventory(tmp_path_factory.mktemp("ecs-inventory") / "inventory", {
-        ECS_HOST: {"platform": "ecs", "ecs_cluster": env["ECS_CLUSTER"], "ecs_service": env["ECS_SERVICE"],
-                   "service_url": env["ECS_SERVICE_URL"]},
-        EXPRESS_HOST: {"platform": "ecs_express", "ecs_express_service_arn": env["ECS_EXPRESS_SERVICE_ARN"],
-                       "service_url": env["ECS_EXPRESS_SERVICE_URL"]},
-    })
+    return box.write_inventory(tmp_path_factory.mktemp("ecs-inventory") / "inventory", box.hosts())

@@ -14,6 +14,21 @@ class EcsSandbox(Sandbox):
         self.ecs = self.client("ecs", "AWS_ENDPOINT_URL_ECS")
         self.ssm = self.client("ssm", "AWS_ENDPOINT_URL_SSM")
 
+    def hosts(self) -> dict:
+        """The inventory contract's host vars of one host per ECS platform (conftest.py's inventory)."""
+        env = self.env
+        return {ECS_HOST: {"platform": "ecs", "ecs_cluster": env["ECS_CLUSTER"], "ecs_service": env["ECS_SERVICE"],
+                           "service_url": env["ECS_SERVICE_URL"]},
+                EXPRESS_HOST: {"platform": "ecs_express", "ecs_express_service_arn": env["ECS_EXPRESS_SERVICE_ARN"],
+                               "service_url": env["ECS_EXPRESS_SERVICE_URL"]}}
+
+    def running_image(self, host: str) -> str:
+        """The image the host's service runs (the ECS service's task definition, the Express service's primary container)."""
+        if host == EXPRESS_HOST:
+            service = self.ecs.describe_express_gateway_service(serviceArn=self.env["ECS_EXPRESS_SERVICE_ARN"])["service"]
+            return service["activeConfigurations"][0]["primaryContainer"]["image"]
+        return self.task_definition()["containerDefinitions"][0]["image"]
+
     def service(self, arn=None) -> dict:  # the ECS service
         return self.ecs.describe_services(cluster=self.env["ECS_CLUSTER"], services=[self.env["ECS_SERVICE"]])["services"][0]
 
