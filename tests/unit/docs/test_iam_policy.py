@@ -3,7 +3,10 @@
 The calls are read from the plugins' source: for every AWS service the modules open a client
 for, each of that client's API methods (from botocore's own service model) that the source
 calls, or paginates, is an IAM action. The policy must grant each one (else a real run fails
-with AccessDenied) and nothing else (least privilege).
+with AccessDenied) and nothing else (least privilege). A permission that is no API call but that a
+call needs (iam:PassRole, for ecs:RegisterTaskDefinition of a revision with task or execution
+roles: every new release the guarded deploy ships on ECS) is granted only with that call, and only
+towards the service that takes the role.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ import botocore.session
 REPO = Path(__file__).resolve().parents[3]
 POLICY = REPO / "docs" / "iam-policy.json"
 # botocore service name -> IAM action prefix.
+# A permission that is no API call -> the call that needs it.
+NEEDED_BY = {"iam:PassRole": "ecs:RegisterTaskDefinition"}
 IAM_PREFIX = {"apprunner": "apprunner", "ecr": "ecr", "cloudwatch": "cloudwatch", "logs": "logs",
               "ssm": "ssm", "ecs": "ecs", "sts": "sts", "secretsmanager": "secretsmanager", "sns": "sns"}
 
@@ -62,5 +67,14 @@ def test_policy_grants_every_call_the_code_makes():
 
 
 def test_policy_grants_nothing_the_code_does_not_call():
-    unused = granted_actions() - actions_called(plugin_sources())
+    called = actions_called(plugin_sources())
+    needed = {permission for permission, call in NEEDED_BY.items() if call in called}
+    unused = granted_actions() - called - needed
     assert not unused, f"docs/iam-policy.json grants calls no module makes: {sorted(unused)}"
+
+
+def test_task_roles_are_passed_to_ecs_tasks_only():
+    assert "ecs:RegisterTaskDefinition" in actions_called(plugin_sources())  # what needs the permission
+    [statement] = [s for s in json.loads(POLICY.read_text())["Statement"] if "iam:PassRole" in str(s["Action"])]
+    assert statement["Action"] == "iam:PassRole" and statement["Resource"] != "*"
+    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
