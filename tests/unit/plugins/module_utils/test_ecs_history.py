@@ -5,7 +5,7 @@ from __future__ import annotations
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs import EcsPlatform
 from ansible_collections.lacrei.rollback.plugins.module_utils.ecs_history import (
     audit_evidence, deployment_evidence, outcome_of)
-from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import ecs_refusal
+from ansible_collections.lacrei.rollback.plugins.module_utils.rollback_preflight import ecs_refusal, not_running
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:" + "a" * 40
 
@@ -41,3 +41,19 @@ def test_a_service_that_is_not_active_is_refused_in_ecs_words():
     assert ecs_refusal(platform, service, None) == (
         "Refused, nothing was changed: ECS service api is DRAINING; only an ACTIVE service can be rolled back.")
     assert ecs_refusal(platform, dict(service, status="ACTIVE"), None) is None
+
+
+def test_the_guarded_deploy_is_refused_in_its_own_words():
+    platform = EcsPlatform(client=None, cluster="lacrei")
+    busy = {"arn": "arn:aws:ecs:us-east-1:1:service-deployment/lacrei/api/x", "status": "IN_PROGRESS",
+            "started_at": "2026-05-01T10:00:00+00:00"}
+    service = {"service_name": "api", "status": "ACTIVE"}
+    refused = ecs_refusal(platform, service, busy, "deploy")
+    assert refused == ("Refused, nothing was changed: ECS service api is busy with service deployment "
+                       f"{busy['arn']} (IN_PROGRESS) started at {busy['started_at']}. Wait for it to end and run "
+                       "this again.")  # stop_in_flight is the rollback's way, not a deploy's
+    assert "stop_in_flight=true" in ecs_refusal(platform, service, busy)
+    assert ecs_refusal(platform, dict(service, status="DRAINING"), None, "deploy").endswith(
+        "only an ACTIVE service can take a deploy.")
+    assert not_running({"service_name": "api", "status": "PAUSED"}, None, "deploy").endswith(
+        "only a RUNNING service can take a deploy.")
