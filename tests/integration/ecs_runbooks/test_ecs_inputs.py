@@ -1,4 +1,4 @@
-"""drill.yml and emergency.yml on an ECS host that does not name its service: refused before any
+"""drill.yml, emergency.yml and deploy.yml on an ECS host that does not name its service: refused before any
 AWS call, saying what the platform needs (no sandbox: nothing listens at the AWS endpoint)."""
 from __future__ import annotations
 
@@ -28,24 +28,26 @@ def inventory(tmp_path: Path) -> Path:
     return path
 
 
-def run(tmp_path: Path, playbook: str) -> str:
+def run(tmp_path: Path, playbook: str, *args: str) -> str:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "SANDBOX_", "ANSIBLE_"))}
     env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", HOME=str(tmp_path),
                XDG_STATE_HOME=str(tmp_path / "state"))
-    done = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(inventory(tmp_path)), f"playbooks/{playbook}"], cwd=REPO,
+    done = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(inventory(tmp_path)), f"playbooks/{playbook}", *args], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode != 0
     return done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("playbook, refusal, needs, first_aws_task", [
-    ("drill.yml", "platform ecs with service_arn -, ecs_service -", "ecs ecs_service", "Find the image of"),
+@pytest.mark.parametrize("playbook, refusal, needs, first_aws_task, args", [
+    ("drill.yml", "platform ecs with service_arn -, ecs_service -", "ecs ecs_service", "Find the image of", ()),
     ("emergency.yml", "Refused, nothing was changed: the service for platform ecs", "ecs: ecs_service unset",
-     "Read the current image"),
+     "Read the current image", ()),
+    ("deploy.yml", "Refused, nothing was changed: consultas-ecs: platform ecs needs", "ecs_cluster and ecs_service",
+     "Decide the deploy", ("-e", "sha=" + "a" * 40)),
 ])
 def test_an_ecs_host_without_its_service_is_refused_before_any_aws_call(tmp_path, playbook, refusal, needs,
-                                                                        first_aws_task):
-    out = " ".join(run(tmp_path, playbook).split())
+                                                                        first_aws_task, args):
+    out = " ".join(run(tmp_path, playbook, *args).split())
     assert refusal in out, out[-3000:]
     assert needs in out, out[-3000:]
     assert first_aws_task not in out
