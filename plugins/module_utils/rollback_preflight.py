@@ -139,16 +139,17 @@ def start(clients: Clients, service: dict, shared: dict | None = None) -> dict:
 def preflight(platform, clients: Clients, service_arn: str, *, sha: str | None = None,
               repository: str | None = None, registry_id: str | None = None,
               audit_log_path: str | None = None, event_log_group: str | None = None,
-              shared: dict | None = None, purpose: str = "rollback") -> dict:
+              shared: dict | None = None, purpose: str = "rollback", read: dict | None = None) -> dict:
     """The decision: {caller_arn, service, operation_in_progress, target, needed, running_sha, refusal}.
 
     ``sha`` given: the target is that release of ``repository``; otherwise the previous good
     release. ``needed`` is whether the service runs another image than the target (by digest).
     ``shared`` (``shared_reads``' result for this account): the caller is taken from it, and the
     ECR listing when it is of ``repository``. ``purpose`` (rollback, deploy): what a refusal says
-    the service cannot do now.
+    the service cannot do now. ``read``: the service as ``platform.read`` returned it just now, when the
+    caller read it (to seal it for the deploy); else it is read here.
     """
-    decision = start(clients, normalize_service(platform.read(service_arn)), shared)
+    decision = start(clients, normalize_service(read if read is not None else platform.read(service_arn)), shared)
     service = decision["service"]
     if service["status"] != "RUNNING":
         busy = platform.operation_in_progress(service_arn)

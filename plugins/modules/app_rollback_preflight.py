@@ -81,6 +81,13 @@ options:
         O(repository) (and O(registry_id)); what it does not hold is read here, as without it.
       - Only for services whose AWS credentials, region and repository are those it was read with.
     type: dict
+  seal_key:
+    description:
+      - A random key of this playbook run (at least 32 characters, never written anywhere; the
+        C(app_rollback) role makes one per run). With it, an App Runner service's DescribeService read
+        is returned sealed (RV(sealed_service)) for P(lacrei.rollback.apprunner_deploy#module) to reuse
+        instead of describing the service again.
+    type: str
 extends_documentation_fragment:
   - lacrei.rollback.apprunner_service.any_platform
   - lacrei.rollback.ecs_service
@@ -118,6 +125,28 @@ EXAMPLES = r"""
     release: "{{ preflight.target }}"
     expected_image: "{{ preflight.service.image_identifier }}"
   when: preflight.needed
+
+- name: Make this run's sealing key (never shown, never written)
+  ansible.builtin.set_fact:
+    seal_key: "{{ lookup('ansible.builtin.password', '/dev/null', length=43, chars=['ascii_letters', 'digits']) }}"
+  no_log: true
+
+- name: Decide, keeping the service read sealed for the deploy
+  lacrei.rollback.app_rollback_preflight:
+    service_arn: "{{ service_arn }}"
+    sha: 3f9c2ab
+    repository: consultas-api
+    seal_key: "{{ seal_key }}"
+  register: sealed_preflight
+
+- name: Deploy from the preflight's read (one DescribeService in all)
+  lacrei.rollback.apprunner_deploy:
+    service_arn: "{{ service_arn }}"
+    release: "{{ sealed_preflight.target }}"
+    expected_image: "{{ sealed_preflight.service.image_identifier }}"
+    sealed_service: "{{ sealed_preflight.sealed_service or omit }}"
+    seal_key: "{{ seal_key }}"
+  when: sealed_preflight.needed
 """
 
 RETURN = r"""
@@ -189,6 +218,15 @@ refusal_details:
   returned: when O(sha) is refused by ECR
   type: dict
   sample: {newest_tags: [3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d]}
+sealed_service:
+  description:
+    - With O(seal_key), on App Runner, when a deployment is RV(needed): the service's DescribeService read
+      encrypted and authenticated with that key (AES-GCM), bound to the service ARN and the time of the
+      read, for P(lacrei.rollback.apprunner_deploy#module)'s O(lacrei.rollback.apprunner_deploy#module:sealed_service).
+      It cannot be read without the key. Null otherwise, and when the Python library C(cryptography) is missing.
+  returned: always
+  type: str
+  sample: "lacrei-sealed-read-v1:1767225600.125:q83v..."
 history:
   description:
     - With O(target=previous), what P(lacrei.rollback.apprunner_release_history#module) returns.
@@ -198,6 +236,9 @@ history:
   sample: {previous_reason: null, sources: {operations: 4}}
 """
 
+import time
+
+from ansible_collections.lacrei.rollback.plugins.module_utils import sealed_read
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
@@ -218,6 +259,7 @@ ARGUMENT_SPEC = dict(
     stop_in_flight=dict(type="bool", default=False),
     purpose=dict(type="str", choices=["rollback", "deploy"], default="rollback"),
     shared=dict(type="dict"),
+    seal_key=dict(type="str", no_log=True),
 )
 SHARED_KEYS = frozenset({"caller_arn", "caller_unknown", "repository", "registry_id", "repository_uri", "images"})
 MODULE_RULES = dict(
@@ -231,6 +273,8 @@ def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
     refuse_bad_params(module, dict(sha="git_sha"))
     params = module.params
+    if sealed_read.key_problem(params["seal_key"]):
+        module.fail_json(msg=sealed_read.key_problem(params["seal_key"]) + ". Nothing was read.")
     shared = params["shared"]
     missing = sorted(SHARED_KEYS - set(shared)) if shared is not None else []
     if missing:
@@ -252,9 +296,14 @@ def main():
             if params["stop_in_flight"]:
                 module.fail_json(msg="stop_in_flight=true is for ECS services (StopServiceDeployment): App Runner "
                                      "cannot stop an operation in progress; wait for it to end. Nothing was read.")
-            decision = preflight(platform, clients, service, **target)
+            read_at = time.time()
+            read = platform.read(service)
+            decision = preflight(platform, clients, service, read=read, **target)
+            sealed = decision["needed"] and decision["refusal"] is None
+            decision["sealed_service"] = sealed_read.seal(params["seal_key"], read, read_at) if sealed else None
         else:
             decision = ecs_preflight(platform, clients, service, stop_in_flight=params["stop_in_flight"], **target)
+            decision["sealed_service"] = None
     why = decision.pop("caller_unknown")
     if why:
         module.warn(f"{why}; the audit trail will not name who ran this")

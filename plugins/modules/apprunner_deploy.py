@@ -14,7 +14,8 @@ description:
   - Waits for the deployment operation and fails unless it ends C(SUCCEEDED). When App Runner rolls
     the deployment back (C(ROLLBACK_SUCCEEDED)), the failure says which image is serving now.
   - Refuses, changing nothing, while the service runs another operation, naming that operation.
-  - Reads the service once (DescribeService), for the decision and the read-modify-write alike.
+  - Reads the service once (DescribeService), for the decision and the read-modify-write alike; or not
+    at all when given the preflight's sealed read of it (O(sealed_service)), still fresh.
 version_added: "0.1.0"
 options:
   image:
@@ -55,6 +56,21 @@ options:
         The digest is the O(release)'s, else the tag's looked up in ECR.
     type: bool
     default: false
+  sealed_service:
+    description:
+      - The service as P(lacrei.rollback.app_rollback_preflight#module) read it, sealed
+        (RV(lacrei.rollback.app_rollback_preflight#module:sealed_service)), with the same O(seal_key).
+        It serves the read-modify-write and the snapshot instead of a new DescribeService when it opens
+        with O(seal_key) for O(service_arn), unaltered, and was read at most 120 seconds ago.
+      - Otherwise (older, another service's or run's, altered, or C(cryptography) missing) the service is
+        described again, as without it; RV(seal_unused) says why. Never a failure.
+      - UpdateService still refuses when an operation started since the read (the service is busy).
+    type: str
+  seal_key:
+    description:
+      - The key O(sealed_service) was sealed with (the preflight's O(lacrei.rollback.app_rollback_preflight#module:seal_key));
+        at least 32 characters. Required with O(sealed_service).
+    type: str
 extends_documentation_fragment:
   - lacrei.rollback.apprunner_service
   - lacrei.rollback.apprunner_service.wait
@@ -113,12 +129,23 @@ serving_image:
   returned: always
   type: str
   sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/consultas-api@sha256:5e9f...
+service_read:
+  description: C(sealed) when the preflight's sealed read served, C(described) when the service was described here.
+  returned: always
+  type: str
+  sample: sealed
+seal_unused:
+  description: Why O(sealed_service) was given but not used (the service was described again); null otherwise.
+  returned: always
+  type: str
+  sample: it is 131s old (a sealed read serves for 120s)
 """
 
 import getpass
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import config_snapshots as snaps
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
+from ansible_collections.lacrei.rollback.plugins.module_utils import sealed_read
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import (
     WAIT_SPEC, AppRunnerPlatform, normalize_service)
 from ansible_collections.lacrei.rollback.plugins.module_utils.aws_client import aws_client, aws_module
@@ -135,12 +162,15 @@ ARGUMENT_SPEC = dict(
     expected_image=dict(type="str"),
     snapshot_reason=dict(type="str"),
     pin_digest=dict(type="bool", default=False),
+    sealed_service=dict(type="str"),
+    seal_key=dict(type="str", no_log=True),
     **WAIT_SPEC,
 )
 MODULE_RULES = dict(
     mutually_exclusive=[["image", "repository_uri", "release"], ["image", "tag"], ["release", "tag"]],
     required_together=[["repository_uri", "tag"]],
     required_one_of=[["image", "repository_uri", "release"]],
+    required_by={"sealed_service": "seal_key"},
 )
 
 
@@ -177,15 +207,24 @@ def save_snapshot(params: dict, service: dict) -> dict:
                                  taken_by=getpass.getuser()).summary()
 
 
+def read_service(params: dict, platform) -> tuple[dict, dict]:
+    """(DescribeService's service, how it was had): the preflight's sealed read when it opens and is
+    fresh, else a new DescribeService."""
+    service, why = sealed_read.unseal(params["seal_key"], params["sealed_service"], params["service_arn"])
+    if service is not None:
+        return service, dict(service_read="sealed", seal_unused=None)
+    return platform.read(params["service_arn"]), dict(service_read="described", seal_unused=why)
+
+
 def deploy(module, platform) -> dict:
     params, arn = module.params, module.params["service_arn"]
     to_image = target_image(params)
-    service = platform.read(arn)
+    service, how = read_service(params, platform)
     current = normalize_service(service)
     refuse_if_changed(params, current)
     result = dict(changed=False, from_image=current["image_identifier"], to_image=to_image,
                   serving_image=current["image_identifier"], operation_id=None, status=None,
-                  deployment_seconds=None, snapshot=None)
+                  deployment_seconds=None, snapshot=None, **how)
     if module._diff:
         result["diff"] = {"before": {"image_identifier": current["image_identifier"]},
                           "after": {"image_identifier": to_image}}
@@ -207,6 +246,8 @@ def deploy(module, platform) -> dict:
 def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
     refuse_bad_params(module, dict(snapshot_reason="line"))
+    if sealed_read.key_problem(module.params["seal_key"]):
+        module.fail_json(msg=sealed_read.key_problem(module.params["seal_key"]) + ". Nothing was changed.")
     with fail_on_error(module):
         result = deploy(module, AppRunnerPlatform(aws_client("apprunner", module.params)))
     module.exit_json(**result)

@@ -192,9 +192,10 @@ def test_failed_validation_fails_the_play_and_says_what_runs(box):
     assert (line["result"], line["validation"], line["deploy_status"]) == ("failed", "failed", "SUCCEEDED")
 
 
-def test_a_rollback_by_sha_reads_the_service_once_to_decide_and_once_to_write(box):
-    """Before UpdateService: the preflight's DescribeService (the decision) and the deploy's (the
-    read-modify-write UpdateService needs, which also feeds the configuration snapshot); nothing else."""
+def test_a_rollback_by_sha_reads_the_service_once_before_it_writes(box):
+    """Before UpdateService, one DescribeService: the preflight's, which decides; the deploy's
+    read-modify-write (and its configuration snapshot) is made from that read, handed over sealed
+    (the environment values it holds travel encrypted with a key of the run, never shown)."""
     box.settle()
     box.emulator_requests(reset=True)
     run = box.playbook("rollback_app.yml", "-e", f"sha={box.sha('v1.1.0')}", "-e", "schema_check=skip",
@@ -202,6 +203,6 @@ def test_a_rollback_by_sha_reads_the_service_once_to_decide_and_once_to_write(bo
     assert run.rc == 0, run.out
     sequence = box.emulator_requests()["sequence"]
     before = sequence[:sequence.index("UpdateService")]
-    assert before.count("DescribeService") == 2, sequence
+    assert before.count("DescribeService") == 1, sequence
     assert before.count("ListOperations") <= 2, sequence  # the lost-update baseline, plus the release history's never
     assert box.running() == box.image("v1.1.0")

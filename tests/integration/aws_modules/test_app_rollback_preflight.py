@@ -57,8 +57,17 @@ def test_by_sha_one_read_and_a_release_record(run_module, repo, apprunner_endpoi
 def test_the_running_release_needs_nothing(run_module, repo):
     arn = create_service(image(repo, 1))["ServiceArn"]
     result = run_module(MODULE, {"service_arn": arn, "sha": repo["shas"][1], "repository": repo["name"],
-                                 "caller_identity": False}, check_mode=True)
+                                 "caller_identity": False, "seal_key": "K" * 43}, check_mode=True)
     assert result["needed"] is False and result["refusal"] is None and result["caller_arn"] is None
+    assert result["sealed_service"] is None  # no deployment follows: nothing to seal for one
+
+
+def test_a_short_seal_key_is_refused_before_any_read(run_module, repo, apprunner_endpoint):
+    requests(apprunner_endpoint, reset=True)
+    result = run_module(MODULE, {"service_arn": "arn:aws:apprunner:us-east-1:123456789012:service/x/y",
+                                 "sha": repo["shas"][1], "repository": repo["name"], "seal_key": "12345"})
+    assert result["failed"] is True and result["msg"].startswith("seal_key must be at least 32 random characters")
+    assert result["msg"].endswith("Nothing was read.") and requests(apprunner_endpoint)["counts"] == {}
 
 
 def test_an_unknown_sha_is_a_refusal_naming_the_newest_tags(run_module, repo):

@@ -183,3 +183,64 @@ def test_a_service_changed_since_the_decision_is_refused(run_module, repo, servi
 def test_a_release_without_digest_is_refused(run_module, repo, service):
     result = run_module(MODULE, {"service_arn": service, "release": {"image_uri": image(repo, 1)}})
     assert result["failed"] is True and "release is not a release record" in result["msg"]
+
+
+SEAL_KEY = "Zq7Lm2Np5Rt8Vw1Zb4Cd6Fg9Hj3Kx0Ys2Ua5Ie8Oo1Ww"
+
+
+def record(repo, index):
+    return {"sha": repo["shas"][index], "tags": [repo["shas"][index]], "version": None,
+            "digest": repo["digests"][index], "image_uri": image(repo, index), "pushed_at": None, "ran": None}
+
+
+def test_the_preflights_sealed_read_serves_the_deploy_without_a_second_describe(run_module, repo, service,
+                                                                               apprunner_endpoint):
+    emulator_requests(apprunner_endpoint, reset=True)
+    decided = run_module("app_rollback_preflight", {"service_arn": service, "sha": repo["shas"][1],
+                                                    "repository": repo["name"], "caller_identity": False,
+                                                    "seal_key": SEAL_KEY})
+    sealed = decided["sealed_service"]
+    assert decided["needed"] is True and sealed.startswith("lacrei-sealed-read-v1:"), decided
+    assert "DEBUG" not in sealed and SEAL_KEY not in str(decided)
+    result = run_module(MODULE, {"service_arn": service, "release": decided["target"], "wait": False,
+                                 "expected_image": decided["service"]["image_identifier"],
+                                 "snapshot_reason": "sealed test", "sealed_service": sealed, "seal_key": SEAL_KEY})
+    assert result["changed"] is True and (result["service_read"], result["seal_unused"]) == ("sealed", None), result
+    sequence = emulator_requests(apprunner_endpoint)["sequence"]
+    assert sequence[:sequence.index("UpdateService")].count("DescribeService") == 1, sequence
+    # The read-modify-write kept what the sealed read held; the snapshot was made from it.
+    after = serving(service)["SourceConfiguration"]["ImageRepository"]
+    assert after["ImageIdentifier"] == image(repo, 1)
+    assert after["ImageConfiguration"]["RuntimeEnvironmentSecrets"] == {
+        "DATABASE_URL": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}
+    assert result["snapshot"]["image_identifier"] == image(repo, 0)
+    assert result["snapshot"]["environment_variables"]["DEBUG"] == "0"
+
+
+@pytest.mark.parametrize("seal, why", [
+    ("another", "it does not open with this run's key for"),
+    ("expired", "old (a sealed read serves for 120s)"),
+    ("garbage", "it is not a sealed read"),
+])
+def test_a_seal_that_does_not_serve_means_describing_again(run_module, repo, service, apprunner_endpoint, seal, why):
+    from ansible_collections.lacrei.rollback.plugins.module_utils import sealed_read
+    read = boto3.client("apprunner").describe_service(ServiceArn=service)["Service"]
+    sealed = {"another": sealed_read.seal(SEAL_KEY[::-1], read, sealed_read.time.time()),
+              "expired": sealed_read.seal(SEAL_KEY, read, sealed_read.time.time() - 300),
+              "garbage": "lacrei-sealed-read-v1:0:AAAA"}[seal]
+    emulator_requests(apprunner_endpoint, reset=True)
+    result = run_module(MODULE, {"service_arn": service, "release": record(repo, 2), "wait": False,
+                                 "sealed_service": sealed, "seal_key": SEAL_KEY})
+    assert result["changed"] is True and result["service_read"] == "described", result
+    assert why in result["seal_unused"]
+    sequence = emulator_requests(apprunner_endpoint)["sequence"]
+    assert sequence[:sequence.index("UpdateService")].count("DescribeService") == 1, sequence
+    assert serving(service)["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"] == image(repo, 2)
+
+
+def test_a_short_seal_key_is_refused_before_any_change(run_module, repo, service):
+    result = run_module(MODULE, {"service_arn": service, "release": record(repo, 1), "sealed_service": "x",
+                                 "seal_key": "short"})
+    assert result["failed"] is True and "seal_key must be at least 32 random characters" in result["msg"]
+    assert "Nothing was changed" in result["msg"]
+    assert serving(service)["SourceConfiguration"]["ImageRepository"]["ImageIdentifier"] == image(repo, 0)

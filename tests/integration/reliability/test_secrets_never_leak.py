@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ansible_collections.lacrei.rollback.plugins.module_utils import sealed_read
 from lacrei_rollback import secrets as secret_names
 from lacrei_rollback.execution import Control
 from lacrei_rollback.runbooks import Client
@@ -330,6 +331,25 @@ def test_no_secret_in_molecule_files(runs):
     box = runs["box"]
     assert leaks(text_of(ephemeral, skip=(ephemeral / "sandbox",)), runs["secrets"]) == []
     assert (ephemeral / "sandbox").resolve() == box.state.resolve()
+
+
+SEALED_READ = re.compile(r"lacrei-sealed-read-v1:[0-9.]+:[A-Za-z0-9_=-]+")
+KEY_SHAPED = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{43}(?![A-Za-z0-9])")
+
+
+def test_the_sealed_service_read_opens_with_nothing_the_runs_left(runs):
+    """The app rollback hands the preflight's DescribeService read (plain environment values) to the
+    deploy sealed with a per-run key: the seals are in the -vvvv output, the key (43 letters and
+    digits) is nowhere, so no string the runs left opens any seal."""
+    box = runs["box"]
+    texts = [run.out for run in runs["playbooks"].values()] + [text_of(runs["runner_dir"]),
+                                                               (box.state / "audit.jsonl").read_text()]
+    seals = {seal for text in texts for seal in SEALED_READ.findall(text)}
+    assert seals, "no sealed read in the rollback's -vvvv output: the sealed path did not run"
+    candidates = {word for text in texts for word in KEY_SHAPED.findall(text)}
+    opened = [(seal[:40], key[:4]) for seal in seals for key in candidates
+              if sealed_read.unseal(key, seal, box.arn, now=float(seal.split(":")[1]))[0] is not None]
+    assert opened == []
 
 
 def test_no_secret_in_any_process_argv(runs):
