@@ -220,10 +220,11 @@ refusal_details:
   sample: {newest_tags: [3f9c2ab04c5e0b7e4d8f1a2b3c4d5e6f7a8b9c0d]}
 sealed_service:
   description:
-    - With O(seal_key), on App Runner, when a deployment is RV(needed): the service's DescribeService read
-      encrypted and authenticated with that key (AES-GCM), bound to the service ARN and the time of the
-      read, for P(lacrei.rollback.apprunner_deploy#module)'s O(lacrei.rollback.apprunner_deploy#module:sealed_service).
-      It cannot be read without the key. Null otherwise, and when the Python library C(cryptography) is missing.
+    - The service's DescribeService read, encrypted and authenticated with O(seal_key) (AES-GCM) and bound to
+      the service ARN and the time of the read, for P(lacrei.rollback.apprunner_deploy#module)'s
+      O(lacrei.rollback.apprunner_deploy#module:sealed_service). It cannot be read without the key.
+    - Only with O(seal_key), on App Runner, when a deployment is RV(needed); null otherwise, and when the
+      Python library C(cryptography) is missing.
   returned: always
   type: str
   sample: "lacrei-sealed-read-v1:1767225600.125:q83v..."
