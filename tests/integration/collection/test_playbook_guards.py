@@ -43,6 +43,10 @@ def test_every_aws_module_is_in_the_action_group():
     aws_modules = {path.stem for path in (REPO / "plugins" / "modules").glob("*.py")
                    if "aws_module(" in path.read_text()}
     assert aws_modules and set(groups["aws"]) == aws_modules
+    # the modules that name a service by platform take the roles' service target as module_defaults
+    service_modules = {path.stem for path in (REPO / "plugins" / "modules").glob("*.py")
+                       if "SERVICE_SPEC" in path.read_text()}
+    assert service_modules and set(groups["service"]) == service_modules
 
 
 def test_no_service_matched_from_the_repository_root():

@@ -1,10 +1,10 @@
-"""The filters the roles' defaults share: service_name, audit_log_path and seconds."""
+"""The filters the roles' defaults share: service_name, service_target, audit_log_path and seconds."""
 from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.lacrei.rollback.plugins.filter import audit_log_path, seconds, service_name
+from ansible_collections.lacrei.rollback.plugins.filter import audit_log_path, seconds, service_name, service_target
 
 ARN = "arn:aws:apprunner:us-east-1:123456789012:service/lacrei-api/0123456789abcdef"
 
@@ -43,3 +43,32 @@ def test_seconds_reads_durations(text, expected):
 def test_seconds_refuses_what_is_not_a_duration(text):
     with pytest.raises(AnsibleFilterError, match="duration such as 30s"):
         seconds.seconds(text)
+
+
+@pytest.mark.parametrize(("platform", "values", "expected"), [
+    ("apprunner", {"service_arn": ARN, "service": "ignored"}, {"service_arn": ARN}),
+    ("", {"service_arn": ARN}, {"service_arn": ARN}),
+    ("ecs", {"service": "api", "cluster": "lacrei", "container": "web", "service_arn": ARN},
+     {"service": "api", "cluster": "lacrei", "container": "web"}),
+    ("ecs", {"service": "api", "cluster": "", "container": ""}, {"service": "api"}),
+    ("ecs_express", {"express_service_arn": "arn:aws:ecs:us-east-1:1:service/c/api-x", "service": "api"},
+     {"express_service_arn": "arn:aws:ecs:us-east-1:1:service/c/api-x"}),
+])
+def test_service_target_names_the_service_as_its_platform_does(platform, values, expected):
+    assert service_target.FilterModule().filters()["service_target"](platform, **values) == expected
+
+
+def test_service_target_refuses_another_platform():
+    with pytest.raises(AnsibleFilterError, match="platform must be one of apprunner, ecs, ecs_express, not 'lambda'"):
+        service_target.service_target("lambda")
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ({"service_arn": ARN}, "lacrei-api"), ({"service_arn": ""}, "host-1"),
+    ({"service": "api-ecs", "cluster": "c"}, "api-ecs"),
+    ({"service": "arn:aws:ecs:us-east-1:1:service/c/api-ecs"}, "api-ecs"),
+    ({"express_service_arn": "arn:aws:ecs:us-east-1:1:service/c/api-express"}, "api-express"),
+    ({"service": ""}, "host-1"),
+])
+def test_service_name_of_a_service_target(target, expected):
+    assert service_name.service_name(target, "host-1") == expected
