@@ -229,16 +229,37 @@ def _pg_root(state: Path) -> Path:
     return link.resolve()
 
 
-def _sweep_orphans() -> None:
-    """Delete fallback folders whose state folder is gone (pytest prunes old tmp dirs)."""
+def _fallback_roots():
+    """(fallback folder, the <state>/pg symlink that owns it) for each of ours."""
     for root in FALLBACK_PARENT.glob(f"{FALLBACK_PREFIX}*"):
         try:
-            owner = Path((root / OWNER_FILE).read_text())
+            yield root, Path((root / OWNER_FILE).read_text())
         except OSError:
             continue  # being created, or not ours
+
+
+def _sweep_orphans() -> None:
+    """Delete fallback folders whose state folder is gone (pytest prunes old tmp dirs)."""
+    for root, owner in _fallback_roots():
         if owner.is_symlink() or _postmaster_pid(root / "data"):
             continue
         shutil.rmtree(root, ignore_errors=True)
+
+
+def remove_stopped_under(folder: Path) -> list[Path]:
+    """Delete the fallback folders of stopped clusters whose state is inside ``folder`` (a test
+    session's temporary folder, at its end: ``sandbox down`` keeps a cluster's files for the next
+    ``up``, which a finished test session never makes). Returns the folders deleted."""
+    folder = Path(folder).resolve()
+    removed = []
+    for root, owner in _fallback_roots():
+        if not owner.is_relative_to(folder) or _postmaster_pid(root / "data"):
+            continue
+        shutil.rmtree(root, ignore_errors=True)
+        if owner.is_symlink():
+            owner.unlink()
+        removed.append(root)
+    return removed
 
 
 def _postgres_can_traverse(path: Path) -> bool:

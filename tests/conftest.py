@@ -59,6 +59,18 @@ def pytest_sessionfinish(session, exitstatus):
         session.config.get_terminal_writer().line(
             f"\nERROR: the test run wrote to the real audit trail {path}: a test escaped its temporary HOME", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    _remove_stopped_clusters(session.config)
+
+
+def _remove_stopped_clusters(config) -> None:
+    """The stopped PostgreSQL clusters this session's sandboxes kept outside its temporary folder
+    (sandbox/postgres.py's fallback folders, for a state folder postgres cannot traverse) go with it."""
+    from sandbox import postgres
+
+    try:
+        postgres.remove_stopped_under(config._tmp_path_factory.getbasetemp())
+    except Exception as exc:  # a clean-up must never fail the run  # pylint: disable=broad-except
+        config.get_terminal_writer().line(f"\nnote: stopped PostgreSQL clusters not removed: {exc}")
 
 
 @pytest.fixture(scope="session")

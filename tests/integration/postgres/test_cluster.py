@@ -155,3 +155,23 @@ def test_fallback_folder_of_a_deleted_state_is_swept(tmp_path_factory):
         assert not orphan.exists()
     finally:
         postgres.stop_cluster(live, remove=True)
+
+
+def test_stopped_clusters_under_a_folder_are_removed_and_running_ones_kept(tmp_path_factory):
+    """What the test session's end does with the clusters its sandboxes stopped (tests/conftest.py)."""
+    parent = tmp_path_factory.mktemp("pgsession")
+    stopped, running = parent / "stopped", parent / "running"
+    stopped.mkdir(), running.mkdir()
+    postgres.start_cluster(stopped)
+    postgres.stop_cluster(stopped)
+    try:
+        postgres.start_cluster(running)
+        kept, gone = (running / "pg").resolve(), (stopped / "pg").resolve()
+        removed = postgres.remove_stopped_under(parent)
+        if gone == stopped / "pg":
+            assert removed == []  # postgres reaches the state folder: nothing lives outside it
+            return
+        assert removed == [gone] and not gone.exists() and not (stopped / "pg").is_symlink()
+        assert kept.exists() and postgres.query(postgres.start_cluster(running), "SELECT 1") == [(1,)]
+    finally:
+        postgres.stop_cluster(running, remove=True)
