@@ -38,7 +38,9 @@ def isolate() -> Path:
     os.environ[REAL_HOME] = str(real_home())
     home = Path(tempfile.mkdtemp(prefix="lacrei-test-home-"))
     atexit.register(shutil.rmtree, home, True)
-    os.environ.update({MARKER: str(home), "HOME": str(home),
+    # ANSIBLE_REMOTE_TMP: for runs without the project's ansible.cfg (whose remote_tmp is under $HOME),
+    # Ansible's default ~/.ansible/tmp is the account's home (~root), not HOME.
+    os.environ.update({MARKER: str(home), "HOME": str(home), "ANSIBLE_REMOTE_TMP": str(home / ".ansible" / "tmp"),
                        **{name: str(home / relative) for name, relative in XDG.items()}})
     return home
 

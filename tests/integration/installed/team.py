@@ -71,8 +71,11 @@ class Team:
 
     def env(self, **extra) -> dict:
         endpoints = {key: value for key, value in self.sandbox.env.items() if key.startswith("AWS_ENDPOINT_URL_")}
+        # No ansible.cfg here: Ansible's default remote_tmp (~/.ansible/tmp) would mean the account's
+        # real home (~root), whatever HOME says; the user's temporary folder is given instead.
         return {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
-                "ANSIBLE_COLLECTIONS_PATH": str(self.collections), "ANSIBLE_NOCOLOR": "1", **endpoints, **extra}
+                "ANSIBLE_COLLECTIONS_PATH": str(self.collections), "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_REMOTE_TMP": str(self.home / ".ansible" / "tmp"), **endpoints, **extra}
 
     def run(self, argv: list[str], **extra_env) -> Done:
         done = subprocess.run(argv, cwd=self.work, env=self.env(**extra_env), capture_output=True, text=True,

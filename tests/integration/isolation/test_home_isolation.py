@@ -45,3 +45,24 @@ def test_a_playbook_without_audit_log_path_writes_its_audit_line_in_the_temporar
     lines = [json.loads(line) for line in written.read_text().splitlines()]
     assert any(line["service"] == "REPLACE_ME" and line["result"] == "refused" for line in lines), lines
     assert home_isolation.fingerprint(real) == before
+
+
+def test_modules_ansible_copies_over_land_in_the_temporary_home(tmp_path):
+    """A module that does not run in-process (ansible.builtin.command) is copied into remote_tmp:
+    the project's ansible.cfg puts it under $HOME (Ansible's default ~/.ansible/tmp is the account's
+    real home, whatever HOME says). Kept with ANSIBLE_KEEP_REMOTE_FILES, so it can be found."""
+    real_tmp = home_isolation.real_home() / ".ansible" / "tmp"
+    before = set(real_tmp.glob("ansible-tmp-*"))
+    (tmp_path / "copy.yml").write_text(yaml.safe_dump([{
+        "name": "One copied module", "hosts": "localhost", "gather_facts": False, "connection": "local",
+        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "tasks": [{"name": "Run a command", "ansible.builtin.command": "true", "changed_when": False}]}]))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_"))}
+    env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_KEEP_REMOTE_FILES="1")
+    done = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,",
+                           str(tmp_path / "copy.yml")], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=180, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    kept = list((Path(os.environ["HOME"]) / ".ansible" / "tmp").glob("ansible-tmp-*/AnsiballZ_command.py"))
+    assert kept, done.stdout
+    assert set(real_tmp.glob("ansible-tmp-*")) == before
