@@ -18,6 +18,7 @@ import importlib
 import io
 import json
 import os
+import pkgutil
 import sys
 
 from ansible.module_utils import _internal as module_side
@@ -30,6 +31,7 @@ from ansible.utils.vars import merge_hash
 from ansible_collections.lacrei.rollback.plugins.module_utils import progress
 
 MODULES_PACKAGE = "ansible_collections.lacrei.rollback.plugins.modules"
+FILTERS_PACKAGE = "ansible_collections.lacrei.rollback.plugins.filter"
 PROFILE = "legacy"  # the serialization profile of this collection's modules
 display = Display()
 
@@ -37,6 +39,29 @@ try:  # boto3 is what most modules import: loaded once in the playbook's process
     import boto3  # noqa: F401 pylint: disable=unused-import
 except ImportError:  # the modules say so themselves (missing_required_lib)
     pass
+
+
+def load_jinja_plugins() -> None:
+    """Ansible's own filters and tests, and this collection's filters, loaded in this process.
+
+    This module is first imported in the playbook's process (the strategy loads each task's action
+    class before it forks the task's worker). A worker that compiles a template with a filter or a
+    test loads every builtin filter and test file first, and a forked worker starts with only what
+    the playbook's process had: each task paid that again, about a quarter of a runbook's CPU
+    (docs/reliability.md, "Suite time"). Loaded here once, every later fork has them.
+    """
+    from ansible.plugins.loader import filter_loader, test_loader
+
+    filter_loader.get("ansible.builtin.bool")  # the first lookup loads every builtin filter file
+    test_loader.get("ansible.builtin.truthy")  # and every builtin test file
+    try:
+        for plugin in pkgutil.iter_modules(importlib.import_module(FILTERS_PACKAGE).__path__):
+            filter_loader.get(f"lacrei.rollback.{plugin.name}")
+    except KeyError:  # imported outside a playbook (no collection loader): the filters load when used
+        pass
+
+
+load_jinja_plugins()
 
 
 def same_python(interpreter: str | None) -> bool:

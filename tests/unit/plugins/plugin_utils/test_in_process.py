@@ -1,9 +1,11 @@
 """The in-process module runner (plugins/plugin_utils/in_process.py) on real modules of the collection."""
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,3 +61,27 @@ def test_every_module_has_its_in_process_action():
     for name in actions:
         action = importlib.import_module(f"ansible_collections.lacrei.rollback.plugins.action.{name}")
         assert action.ActionModule is in_process.InProcessAction
+
+
+def test_importing_it_loads_the_filters_and_tests_every_forked_worker_needs():
+    """Imported in the playbook's process, it leaves Ansible's filter and test plugins and this
+    collection's filters loaded, so the workers forked from there do not load them per task."""
+    probe = (
+        "import sys\n"
+        "def loaded():\n"
+        "    return sorted(name for name in sys.modules if name.startswith(('ansible.plugins.filter.core',"
+        " 'ansible.plugins.test.core', 'ansible_collections.lacrei.rollback.plugins.filter.')))\n"
+        "before = loaded()\n"
+        "from ansible.plugins.loader import init_plugin_loader\n"
+        f"init_plugin_loader([{str(REPO / '.collections')!r}])  # what ansible-playbook does first\n"
+        "from ansible_collections.lacrei.rollback.plugins.plugin_utils import in_process\n"
+        "print(before, loaded())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    before, after = (ast.literal_eval(part + "]") for part in done.stdout.strip()[:-1].split("] "))
+    assert before == []
+    filters = {path.stem for path in (REPO / "plugins" / "filter").glob("*.py") if path.stem != "__init__"}
+    assert {f"ansible_collections.lacrei.rollback.plugins.filter.{name}" for name in filters} <= set(after)
+    assert any(name.startswith("ansible.plugins.filter.core") for name in after)
+    assert any(name.startswith("ansible.plugins.test.core") for name in after)
