@@ -33,19 +33,21 @@ responder: sandbox
 demo: setup
 	@bash tools/demo.sh
 
-# The Molecule scenarios (tools/molecule.sh, each with its own sandbox) run beside pytest and lint:
-# many of their steps wait on deployments and monitor windows. Their output is kept in a file and
-# printed whole after lint; make test fails when any of the three fails.
+# The Molecule scenarios (tools/molecule.sh, each with its own sandbox) and lint run beside pytest:
+# many of Molecule's steps wait on deployments and monitor windows, and lint's minute of one core
+# would otherwise come after pytest. Their outputs are kept in files and printed whole after
+# pytest's; make test fails when any of the three fails.
 test: setup
-	@molecule_log=$$(mktemp "$${TMPDIR:-/tmp}/lacrei-molecule.XXXXXX"); \
-	set -m; bash tools/molecule.sh > "$$molecule_log" 2>&1 & set +m; molecule=$$!; \
-	trap 'kill -- -'"$$molecule"' 2>/dev/null; wait '"$$molecule"'; rm -f "'"$$molecule_log"'"' EXIT; \
-	echo "make test: the Molecule scenarios run beside pytest (pid $$molecule; their output follows lint)"; \
+	@molecule_log=$$(mktemp "$${TMPDIR:-/tmp}/lacrei-molecule.XXXXXX"); lint_log=$$(mktemp "$${TMPDIR:-/tmp}/lacrei-lint.XXXXXX"); \
+	set -m; bash tools/molecule.sh > "$$molecule_log" 2>&1 & molecule=$$!; \
+	$(MAKE) --no-print-directory lint > "$$lint_log" 2>&1 & set +m; lint=$$!; \
+	trap 'kill -- -'"$$molecule"' -'"$$lint"' 2>/dev/null; wait '"$$molecule $$lint"'; rm -f "'"$$molecule_log"'" "'"$$lint_log"'"' EXIT; \
+	echo "make test: the Molecule scenarios (pid $$molecule) and lint (pid $$lint) run beside pytest; their output follows it"; \
 	rc=0; \
 	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) --durations=30 -m "not kill" tests || rc=1; \
-	$(MAKE) --no-print-directory lint || rc=1; \
+	wait "$$lint" || { rc=1; echo "make test: lint failed"; }; cat "$$lint_log"; \
 	wait "$$molecule" || rc=1; trap - EXIT; \
-	cat "$$molecule_log"; rm -f "$$molecule_log"; \
+	cat "$$molecule_log"; rm -f "$$molecule_log" "$$lint_log"; \
 	exit $$rc
 
 # Exactly `make test`, with two CPU burners beside it (stopped by the trap however make test ends);
