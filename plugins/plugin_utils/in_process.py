@@ -61,7 +61,8 @@ def load_jinja_plugins() -> None:
         pass
 
 
-load_jinja_plugins()
+if not os.environ.get("EXP_NOWARM"):
+    load_jinja_plugins()
 
 
 def same_python(interpreter: str | None) -> bool:

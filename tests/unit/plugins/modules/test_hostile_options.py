@@ -31,6 +31,8 @@ def cases(tmp_path):
         ("git_revert", dict(git, branch="-D"), "branch"),
         ("git_revert", dict(git, branch="main\nother"), "branch"),
         ("git_revert", {"repo_path": "-C/tmp"}, "repo_path"),
+        ("django_release_export", dict(git, dest=str(tmp_path / "x"), rev=f"--upload-pack=touch {pwned}"), "rev"),
+        ("django_release_export", dict(git, dest="-x", rev="v1"), "dest"),
         ("ecr_image_info", dict(AWS, repository="r", sha="--upload-pack=touch x"), "sha"),
         ("ecr_image_info", dict(AWS, repository="r", sha="g" * 40), "sha"),
         ("ecr_image_info", dict(AWS, repository="r", tag="v1\nv2"), "tag"),
