@@ -61,8 +61,7 @@ def load_jinja_plugins() -> None:
         pass
 
 
-if not os.environ.get("EXP_NOWARM"):
-    load_jinja_plugins()
+load_jinja_plugins()
 
 
 def same_python(interpreter: str | None) -> bool:
