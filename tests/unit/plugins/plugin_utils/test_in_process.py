@@ -85,3 +85,20 @@ def test_importing_it_loads_the_filters_and_tests_every_forked_worker_needs():
     assert {f"ansible_collections.lacrei.rollback.plugins.filter.{name}" for name in filters} <= set(after)
     assert any(name.startswith("ansible.plugins.filter.core") for name in after)
     assert any(name.startswith("ansible.plugins.test.core") for name in after)
+
+
+def test_importing_it_puts_what_the_process_holds_out_of_the_collectors_reach():
+    """gc.freeze() in the playbook's process: the forked workers' collections do not walk (and copy)
+    what it held when the first in-process action was loaded."""
+    probe = (
+        "import gc\n"
+        "before = gc.get_freeze_count()\n"
+        "from ansible.plugins.loader import init_plugin_loader\n"
+        f"init_plugin_loader([{str(REPO / '.collections')!r}])\n"
+        "from ansible_collections.lacrei.rollback.plugins.plugin_utils import in_process\n"
+        "print(before, gc.get_freeze_count())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    before, after = map(int, done.stdout.split())
+    assert before == 0 and after > 10000
