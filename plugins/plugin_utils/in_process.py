@@ -33,6 +33,7 @@ from ansible_collections.lacrei.rollback.plugins.module_utils import progress
 
 MODULES_PACKAGE = "ansible_collections.lacrei.rollback.plugins.modules"
 FILTERS_PACKAGE = "ansible_collections.lacrei.rollback.plugins.filter"
+LOOKUPS = ("ansible.builtin.env", "ansible.builtin.file")  # what the inventories' variables use
 PROFILE = "legacy"  # the serialization profile of this collection's modules
 display = Display()
 
@@ -43,7 +44,8 @@ except ImportError:  # the modules say so themselves (missing_required_lib)
 
 
 def load_jinja_plugins() -> None:
-    """Ansible's own filters and tests, and this collection's filters, loaded in this process.
+    """Ansible's own filters and tests, this collection's filters, and the lookups the inventories'
+    variables use (ansible.builtin.env and file, lacrei.rollback.env_file), loaded in this process.
 
     This module is first imported in the playbook's process (the strategy loads each task's action
     class before it forks the task's worker). A worker that compiles a template with a filter or a
@@ -51,14 +53,17 @@ def load_jinja_plugins() -> None:
     the playbook's process had: each task paid that again, about a fifth of a runbook's CPU
     (docs/reliability.md, "Suite time"). Loaded here once, every later fork has them.
     """
-    from ansible.plugins.loader import filter_loader, test_loader
+    from ansible.plugins.loader import filter_loader, lookup_loader, test_loader
 
     filter_loader.get("ansible.builtin.bool")  # the first lookup loads every builtin filter file
     test_loader.get("ansible.builtin.truthy")  # and every builtin test file
+    for name in LOOKUPS:
+        lookup_loader.get(name, class_only=True)
     try:
         for plugin in pkgutil.iter_modules(importlib.import_module(FILTERS_PACKAGE).__path__):
             filter_loader.get(f"lacrei.rollback.{plugin.name}")
-    except KeyError:  # imported outside a playbook (no collection loader): the filters load when used
+        lookup_loader.get("lacrei.rollback.env_file", class_only=True)
+    except KeyError:  # imported outside a playbook (no collection loader): they load when used
         pass
 
 

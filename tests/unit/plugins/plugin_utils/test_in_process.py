@@ -63,14 +63,14 @@ def test_every_module_has_its_in_process_action():
         assert action.ActionModule is in_process.InProcessAction
 
 
-def test_importing_it_loads_the_filters_and_tests_every_forked_worker_needs():
+def test_importing_it_loads_the_filters_tests_and_lookups_every_forked_worker_needs():
     """Imported in the playbook's process, it leaves Ansible's filter and test plugins and this
     collection's filters loaded, so the workers forked from there do not load them per task."""
     probe = (
         "import sys\n"
         "def loaded():\n"
         "    return sorted(name for name in sys.modules if name.startswith(('ansible.plugins.filter.core',"
-        " 'ansible.plugins.test.core', 'ansible_collections.lacrei.rollback.plugins.filter.')))\n"
+        " 'ansible.plugins.test.core', 'ansible_collections.lacrei.rollback.plugins.filter.', 'ansible_collections.lacrei.rollback.plugins.lookup.')))\n"
         "before = loaded()\n"
         "from ansible.plugins.loader import init_plugin_loader\n"
         f"init_plugin_loader([{str(REPO / '.collections')!r}])  # what ansible-playbook does first\n"
@@ -85,6 +85,7 @@ def test_importing_it_loads_the_filters_and_tests_every_forked_worker_needs():
     assert {f"ansible_collections.lacrei.rollback.plugins.filter.{name}" for name in filters} <= set(after)
     assert any(name.startswith("ansible.plugins.filter.core") for name in after)
     assert any(name.startswith("ansible.plugins.test.core") for name in after)
+    assert "ansible_collections.lacrei.rollback.plugins.lookup.env_file" in after
 
 
 def test_importing_it_puts_what_the_process_holds_out_of_the_collectors_reach():
