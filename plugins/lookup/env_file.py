@@ -12,7 +12,7 @@ description:
   - Reads an environment file (C(NAME=value) lines, optional C(export), C(#) comments, quoted values)
     into one dict, with the parser the modules use (module_utils C(env_file)).
   - A file that does not exist gives an empty dict (for the sandbox inventory, a sandbox not started yet).
-    A line that is not C(NAME=value) is an error naming the line.
+    Lines that are not C(NAME=value) (the file is a shell's too) are left out.
   - One Python call where the same in Jinja (C(lookup('file')), C(splitlines), C(select), C(map),
     C(items2dict)) costs about 12 ms each time a variable built on it is used, for every task.
 options:
@@ -45,7 +45,7 @@ _raw:
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.lacrei.rollback.plugins.module_utils.env_file import EnvFileError, parse
+from ansible_collections.lacrei.rollback.plugins.module_utils.env_file import parse
 
 
 class LookupModule(LookupBase):
@@ -62,10 +62,7 @@ class LookupModule(LookupBase):
                 text = ""
             except OSError as exc:
                 raise AnsibleError(f"Cannot read the environment file {term}: {exc.strerror}") from exc
-            try:
-                values = parse(text, str(term))
-            except EnvFileError as exc:
-                raise AnsibleError(exc.msg) from exc
+            values = parse(text, str(term), strict=False)
             found.append({name: value for name, value in values.items()
                           if name.startswith(prefix) and name not in exclude})
         return found

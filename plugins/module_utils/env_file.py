@@ -24,14 +24,17 @@ class EnvFileError(ActionFailed):
     """The file cannot be used; nothing was changed."""
 
 
-def parse(text: str, source: str = "the file") -> dict:
-    """``{NAME: value}`` from the file's text; raises EnvFileError on a line it cannot read."""
+def parse(text: str, source: str = "the file", strict: bool = True) -> dict:
+    """``{NAME: value}`` from the file's text; raises EnvFileError on a line it cannot read, or
+    (``strict=False``, a file a shell sources too) leaves that line out."""
     variables = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         match = LINE.match(line)
+        if not match and not strict:
+            continue
         if not match:
             raise EnvFileError(f"Cannot read line {number} of {source}: expected NAME=value")
         variables[match.group(1)] = _value(match.group(2))

@@ -22,6 +22,13 @@ def test_parse():
         env_file.parse("not a variable line")
 
 
+def test_a_line_that_is_not_name_value_is_an_error_or_left_out():
+    text = "A=1\necho hello\nB='two words'\n"
+    with pytest.raises(env_file.EnvFileError, match="line 2 of sb/env"):
+        env_file.parse(text, "sb/env")
+    assert env_file.parse(text, "sb/env", strict=False) == {"A": "1", "B": "two words"}
+
+
 @pytest.mark.parametrize("value", ["", "  ", "REPLACE_ME", "changeme", "<your-token>", "xxx", "${VALUE}", "your-key", "..."])
 def test_placeholders(value):
     assert env_file.is_placeholder(value)
