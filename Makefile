@@ -64,9 +64,8 @@ test-kill: setup
 	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile -m kill tests/integration/reliability
 
 COVERAGE_MIN ?= 90
-# Most tests wait on deployments, monitor windows and servers, not the CPU: four workers fit two
-# cores (with the runbooks' CPU cut, three left the cores idle once the Molecule scenarios ended).
-TEST_WORKERS ?= 4
+# Most tests wait on deployments and servers, not the CPU: three workers fit two cores.
+TEST_WORKERS ?= 3
 
 lint: setup
 	$(BIN)/ansible-lint --profile production --offline -q playbooks roles $(wildcard *.yml)
