@@ -1,7 +1,6 @@
 """The in-process module runner (plugins/plugin_utils/in_process.py) on real modules of the collection."""
 from __future__ import annotations
 
-import ast
 import importlib
 import json
 import os
@@ -63,23 +62,30 @@ def test_every_module_has_its_in_process_action():
         assert action.ActionModule is in_process.InProcessAction
 
 
-def test_importing_it_loads_the_filters_tests_and_lookups_every_forked_worker_needs():
-    """Imported in the playbook's process, it leaves Ansible's filter and test plugins and this
-    collection's filters loaded, so the workers forked from there do not load them per task."""
+def import_in_a_fresh_playbook_process(measure: str) -> tuple:
+    """``measure`` (a Python expression) in a new interpreter before and after importing in_process
+    there, the plugin loader set up first as ansible-playbook does."""
     probe = (
-        "import sys\n"
-        "def loaded():\n"
-        "    return sorted(name for name in sys.modules if name.startswith(('ansible.plugins.filter.core',"
-        " 'ansible.plugins.test.core', 'ansible_collections.lacrei.rollback.plugins.filter.', 'ansible_collections.lacrei.rollback.plugins.lookup.')))\n"
-        "before = loaded()\n"
+        "import gc, json, sys\n"
         "from ansible.plugins.loader import init_plugin_loader\n"
-        f"init_plugin_loader([{str(REPO / '.collections')!r}])  # what ansible-playbook does first\n"
+        f"init_plugin_loader([{str(REPO / '.collections')!r}])\n"
+        f"before = {measure}\n"
         "from ansible_collections.lacrei.rollback.plugins.plugin_utils import in_process\n"
-        "print(before, loaded())\n"
+        f"print(json.dumps([before, {measure}]))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    before, after = (ast.literal_eval(part + "]") for part in done.stdout.strip()[:-1].split("] "))
+    return tuple(json.loads(done.stdout))
+
+
+def test_importing_it_loads_the_filters_tests_and_lookups_every_forked_worker_needs():
+    """Imported in the playbook's process, it leaves Ansible's filter and test plugins, this
+    collection's filters and the inventories' lookups loaded, so the workers forked from there do
+    not load them per task."""
+    before, after = import_in_a_fresh_playbook_process(
+        "sorted(name for name in sys.modules if name.startswith(('ansible.plugins.filter.core',"
+        " 'ansible.plugins.test.core', 'ansible_collections.lacrei.rollback.plugins.filter.',"
+        " 'ansible_collections.lacrei.rollback.plugins.lookup.')))")
     assert before == []
     filters = {path.stem for path in (REPO / "plugins" / "filter").glob("*.py") if path.stem != "__init__"}
     assert {f"ansible_collections.lacrei.rollback.plugins.filter.{name}" for name in filters} <= set(after)
@@ -91,15 +97,5 @@ def test_importing_it_loads_the_filters_tests_and_lookups_every_forked_worker_ne
 def test_importing_it_puts_what_the_process_holds_out_of_the_collectors_reach():
     """gc.freeze() in the playbook's process: the forked workers' collections do not walk (and copy)
     what it held when the first in-process action was loaded."""
-    probe = (
-        "import gc\n"
-        "before = gc.get_freeze_count()\n"
-        "from ansible.plugins.loader import init_plugin_loader\n"
-        f"init_plugin_loader([{str(REPO / '.collections')!r}])\n"
-        "from ansible_collections.lacrei.rollback.plugins.plugin_utils import in_process\n"
-        "print(before, gc.get_freeze_count())\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    before, after = map(int, done.stdout.split())
+    before, after = import_in_a_fresh_playbook_process("gc.get_freeze_count()")
     assert before == 0 and after > 10000
