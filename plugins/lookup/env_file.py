@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 name: env_file
 author:
   - Lacrei Saúde (@lacrei-saude)
-version_added: "0.3.0"
+version_added: "0.2.0"
 short_description: The variables of an environment file, as one dict
 description:
   - Reads an environment file (C(NAME=value) lines, optional C(export), C(#) comments, quoted values)

@@ -19,7 +19,7 @@ description:
     C(changed=false).
   - A O(rev) that git could take for an option (starting with C(-)), or with C(..) or spaces, is refused
     before any git command. Archive members that would land outside the folder are refused too.
-version_added: "0.3.0"
+version_added: "0.2.0"
 options:
   repo_path:
     description: Path of a local clone (or bare mirror) of the application repository.
