@@ -67,7 +67,6 @@ commit:
 """
 
 import os
-import shutil
 import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -75,6 +74,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lacrei.rollback.plugins.module_utils.failures import ActionFailed, fail_on_error
 from ansible_collections.lacrei.rollback.plugins.module_utils.git import GitRepo
 from ansible_collections.lacrei.rollback.plugins.module_utils.input_checks import refuse_bad_params
+from ansible_collections.lacrei.rollback.plugins.module_utils.pg_archive import remove
 
 INPUT_KINDS = {"rev": "git_ref", "repo_path": "path", "dest": "path", "scratch_path": "path"}
 
@@ -83,24 +83,9 @@ def holds_release(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, "manage.py"))
 
 
-def _remove(path: str) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        os.remove(path)
-
-
 def _unpack(archive_path: str, folder: str) -> None:
-    with tarfile.open(archive_path) as archive:
-        if hasattr(tarfile, "data_filter"):  # Python 3.12+, and 3.8-3.11 security releases
-            archive.extractall(folder, filter="data")
-            return
-        root = os.path.realpath(folder)  # pragma: no cover - older Pythons
-        for member in archive.getmembers():  # pragma: no cover
-            target = os.path.realpath(os.path.join(folder, member.name))
-            if os.path.commonpath([root, target]) != root or member.issym() or member.islnk():
-                raise ActionFailed(f"The archive member {member.name!r} would land outside {folder}; nothing was exported.")
-        archive.extractall(folder)  # pragma: no cover
+    with tarfile.open(archive_path) as archive:  # the "data" filter: nothing lands outside the folder
+        archive.extractall(folder, filter="data")
 
 
 def export(module, repo_path: str, rev: str, dest: str, scratch: str) -> dict:
@@ -113,7 +98,7 @@ def export(module, repo_path: str, rev: str, dest: str, scratch: str) -> dict:
                            "repository, or point app_repo_path at a clone of it. Nothing was exported.")
     archive_path = f"{scratch}.tar"
     for leftover in (scratch, archive_path):  # a killed run's: never trusted
-        _remove(leftover)
+        remove(leftover)
     os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
     try:
         repo.run("archive", "--format=tar", f"--output={archive_path}", commit,
@@ -128,7 +113,7 @@ def export(module, repo_path: str, rev: str, dest: str, scratch: str) -> dict:
                                    f"remove {dest} and run again.") from exc
     finally:
         for leftover in (scratch, archive_path):
-            _remove(leftover)
+            remove(leftover)
     return {"exported": True, "dest": dest, "commit": commit}
 
 
