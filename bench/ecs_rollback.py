@@ -11,7 +11,7 @@ from bench.session import ROOT, Session, timed
 from bench.stats import Row, interleave, median, ratio, seconds
 
 BASELINE = ROOT / "bench" / "baselines" / "ecs_rollback_boto3.py"
-ECS_HOST = "lacrei-saude-backend-ecs"  # the sandbox inventory's ECS host (inventories/sandbox/ecs_services.py)
+ECS_HOST = "lacrei-saude-backend-ecs"  # the sandbox inventory's ECS host (inventories/sandbox/from_env_file.py)
 
 
 def run(session: Session, runs: int) -> tuple[list[Row], dict]:

@@ -92,9 +92,11 @@ class Sandbox:
         return Run(done.returncode, done.stdout + done.stderr)
 
     def write_inventory(self, folder: Path, hosts: dict) -> Path:
-        """The sandbox inventory (its group_vars as they are), with ``hosts`` as extra services or overrides."""
+        """The sandbox inventory (its group_vars and script as they are), with ``hosts`` as extra services
+        or overrides (hosts.yml is read after the script: its values win)."""
         shutil.rmtree(folder, ignore_errors=True)
         shutil.copytree(REPO / "inventories" / "sandbox" / "group_vars", folder / "group_vars")
+        shutil.copy2(REPO / "inventories" / "sandbox" / "from_env_file.py", folder / "from_env_file.py")
         common = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
         all_hosts = {self.env["APPRUNNER_SERVICE_NAME"]: {}, **hosts}
         inventory = {"app_services": {"hosts": {name: dict(common, **extra) for name, extra in all_hosts.items()}}}

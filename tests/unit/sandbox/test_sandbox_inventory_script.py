@@ -1,5 +1,6 @@
-"""inventories/sandbox/ecs_services.py: the sandbox's ECS hosts exist only when its env file says
-the ECS side runs, so a sandbox without it has the inventory it always had; and rollback_app's
+"""inventories/sandbox/from_env_file.py: the values every task reads come from the sandbox's env file
+as plain values (defaults without one, no credential among them); the sandbox's ECS hosts exist only
+when its env file says the ECS side runs, so a sandbox without it has one service; and rollback_app's
 refusal of a host whose platform's service is not named."""
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-SCRIPT = REPO / "inventories" / "sandbox" / "ecs_services.py"
+SCRIPT = REPO / "inventories" / "sandbox" / "from_env_file.py"
 ECS_ENV = {"ECS_CLUSTER": "lacrei-sandbox", "ECS_SERVICE": "lacrei-saude-backend-ecs",
            "ECS_SERVICE_URL": "http://127.0.0.1:1001", "AWS_ENDPOINT_URL_ECS": "http://127.0.0.1:1000",
            "ECS_EXPRESS_SERVICE_ARN": "arn:aws:ecs:us-east-1:123456789012:service/lacrei-sandbox/lacrei-saude-backend-express",
@@ -18,7 +19,7 @@ ECS_ENV = {"ECS_CLUSTER": "lacrei-sandbox", "ECS_SERVICE": "lacrei-saude-backend
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("ecs_services", SCRIPT)
+    spec = importlib.util.spec_from_file_location("from_env_file", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -38,8 +39,36 @@ def listing(monkeypatch, capsys, folder: Path, *argv: str) -> dict:
 
 
 def test_no_ecs_no_hosts(tmp_path, monkeypatch, capsys):
-    assert listing(monkeypatch, capsys, write_env(tmp_path / "plain", {}), "--list") == {"_meta": {"hostvars": {}}}
-    assert listing(monkeypatch, capsys, tmp_path / "absent", "--list") == {"_meta": {"hostvars": {}}}
+    for folder in (write_env(tmp_path / "plain", {}), tmp_path / "absent"):
+        found = listing(monkeypatch, capsys, folder, "--list")
+        assert found["_meta"] == {"hostvars": {}} and set(found) == {"_meta", "all"}
+
+
+def test_the_values_tasks_use_are_plain_and_hold_no_credential(tmp_path, monkeypatch, capsys):
+    env = {"AWS_REGION": "sa-east-1", "AWS_ENDPOINT_URL_ECR": "http://127.0.0.1:1000", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+           "AWS_SECRET_ACCESS_KEY": "secretKEY123", "AWS_SESSION_TOKEN": "sessionTOKEN", "SERVICE_URL": "'http://127.0.0.1:1003'",
+           "PGHOST": "127.0.0.1", "PGPORT": "5499", "PGUSER": "app", "PGDATABASE": "consultas", "APP_REPO": "/repo",
+           "DATABASE_URL": "postgres://app:dbPASSWORD@127.0.0.1:5499/consultas"}
+    folder = write_env(tmp_path / "sb", env)
+    values = listing(monkeypatch, capsys, folder, "--list")["all"]["vars"]
+    assert values["sandbox_dir"] == str(folder) and values["audit_log_path"] == f"{folder}/audit.jsonl"
+    assert values["lacrei_aws_environment"] == {"AWS_REGION": "sa-east-1", "AWS_ENDPOINT_URL_ECR": "http://127.0.0.1:1000"}
+    assert (values["aws_region"], values["service_url"], values["app_repo_path"], values["db_name"]) == (
+        "sa-east-1", "http://127.0.0.1:1003", "/repo", "consultas")
+    assert values["service_arn"] == "arn:aws:apprunner:us-east-1:123456789012:service/x/y"
+    assert values["db_connection"] == {"login_host": "127.0.0.1", "login_port": "5499", "login_user": "app",
+                                       "passfile": f"{folder}/pgpass"}
+    listed = json.dumps(values)
+    assert not any(secret in listed for secret in ("secretKEY123", "sessionTOKEN", "AKIAEXAMPLE", "dbPASSWORD"))
+    assert "{{" not in listed  # nothing left to template
+    # no env file: the defaults
+    empty = listing(monkeypatch, capsys, tmp_path / "absent", "--list")["all"]["vars"]
+    assert empty["lacrei_aws_environment"] == {} and empty["db_connection"]["login_port"] == 5432
+    assert (empty["aws_region"], empty["service_arn"], empty["ecr_repository"]) == ("us-east-1", "", "lacrei-saude-backend")
+    # SANDBOX_DIR not set: .sandbox at the checkout's root
+    monkeypatch.delenv("SANDBOX_DIR")
+    assert load().main(["--list"]) == 0
+    assert json.loads(capsys.readouterr().out)["all"]["vars"]["sandbox_dir"] == str(REPO / ".sandbox")
 
 
 def test_the_ecs_side_adds_one_host_per_platform(tmp_path, monkeypatch, capsys):
