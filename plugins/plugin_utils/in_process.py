@@ -37,10 +37,12 @@ LOOKUPS = ("ansible.builtin.env", "ansible.builtin.file")  # what the inventorie
 PROFILE = "legacy"  # the serialization profile of this collection's modules
 display = Display()
 
-try:  # boto3 is what most modules import: loaded once in the playbook's process, every fork has it
-    import boto3  # noqa: F401 pylint: disable=unused-import
-except ImportError:  # the modules say so themselves (missing_required_lib)
-    pass
+from ansible_collections.lacrei.rollback.plugins.module_utils import aws_client
+
+if aws_client.boto3 is not None:  # without boto3 the modules say so themselves (missing_required_lib)
+    # boto3 and the botocore data nearly every client reads (the endpoints, the runbooks' usual
+    # service models), loaded once in the playbook's process: every fork has them parsed.
+    aws_client.shared_loader(preload=True)
 
 
 def load_jinja_plugins() -> None:
@@ -68,7 +70,7 @@ def load_jinja_plugins() -> None:
 
 
 load_jinja_plugins()
-# What the playbook's process holds by now (Ansible, the playbook, boto3, the plugins above) lives
+# What the playbook's process holds by now (Ansible, the playbook, boto3 and its data, the plugins above) lives
 # for the whole run: out of the garbage collector's reach, a worker's collections do not walk it
 # and copy its pages (copy-on-write). About 6 % less CPU a run (docs/reliability.md, "Suite time").
 gc.freeze()

@@ -53,6 +53,35 @@ def test_retries_are_configured(fake_env):
     assert factory.retry_config("standard", 0).retries["total_max_attempts"] == 1
 
 
+def test_every_session_reads_botocore_data_through_one_loader(fake_env):
+    """One data loader for the process: a client's service model and endpoints are parsed once,
+    and boto3's data folder, which it adds to the loader of each session it makes, is there once."""
+    loader = factory.shared_loader()
+    sessions = [factory.aws_session(params()) for _ in range(3)]
+    assert all(session._session.get_component("data_loader") is loader for session in sessions)
+    assert len(loader.search_paths) == len(set(loader.search_paths))
+    first, second = (session.client("apprunner") for session in sessions[:2])
+    assert first.meta.service_model._service_description is second.meta.service_model._service_description
+    assert first.meta.region_name == "eu-west-1" and second.meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_the_loader_reads_aws_data_path_first_and_preloads_the_usual_data(monkeypatch, tmp_path):
+    """AWS_DATA_PATH's folders come first, as in botocore's own loader; with ``preload`` the endpoints
+    and the runbooks' usual service models are already parsed (the playbook's process does that
+    before its forks)."""
+    model = tmp_path / "data" / "sts" / "2011-06-15"
+    model.mkdir(parents=True)
+    (model / "service-2.json").write_text('{"version": "2.0", "metadata": {"marker": "from AWS_DATA_PATH"}}')
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path / "data"))
+    monkeypatch.setattr(factory, "_LOADER", None)
+    loader = factory.shared_loader(preload=True)
+    assert loader.search_paths[0] == str(tmp_path / "data")
+    assert loader.load_service_model("sts", "service-2")["metadata"] == {"marker": "from AWS_DATA_PATH"}
+    cached = {key[1:3] for key in loader._cache if key[0] == "load_service_model"}
+    assert {(service, "service-2") for service in factory.PRELOADED_MODELS} <= cached
+    assert {"endpoints", "partitions"} <= {key[1] for key in loader._cache if key[0].startswith("load_data")}
+
+
 def test_explicit_credentials_are_used(fake_env):
     client = factory.aws_client("ecr", params(access_key="AKIAEXAMPLE", secret_key="s3cr3t"))
     credentials = client._request_signer._credentials

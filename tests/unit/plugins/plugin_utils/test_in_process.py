@@ -99,3 +99,15 @@ def test_importing_it_puts_what_the_process_holds_out_of_the_collectors_reach():
     what it held when the first in-process action was loaded."""
     before, after = import_in_a_fresh_playbook_process("gc.get_freeze_count()")
     assert before == 0 and after > 10000
+
+
+def test_importing_it_parses_the_botocore_data_every_client_reads():
+    """The endpoints and the usual service models are parsed in the playbook's process, so a forked
+    worker's clients do not parse them again (about 45 ms a client otherwise)."""
+    before, after = import_in_a_fresh_playbook_process(
+        "sorted(str(key[1]) for key in getattr(sys.modules.get("
+        "'ansible_collections.lacrei.rollback.plugins.module_utils.aws_client'), '_LOADER', None)._cache)"
+        " if getattr(sys.modules.get('ansible_collections.lacrei.rollback.plugins.module_utils.aws_client'),"
+        " '_LOADER', None) else []")
+    assert before == []
+    assert {"endpoints", "partitions", "apprunner", "ecr", "sts"} <= set(after)
