@@ -89,3 +89,16 @@ def test_an_include_is_there_for_a_dynamic_reason(path, number, task, above):
     assert looped or chosen or any(line.startswith("# include:") for line in above), \
         f"{path.relative_to(REPO)}:{number} '{task['name']}' could be an import (or say why not with # include:)"
 
+
+
+@pytest.mark.parametrize(("path", "number", "task", "above"), INCLUDES)
+def test_a_tagged_include_applies_its_tags_to_what_it_holds(path, number, task, above):
+    """docs/dev/conventions.md: an include's own tags do not reach the tasks it loads; a tagged include of a
+    phase passes them on with apply (so --tags and the audit trail's phases work as with an import)."""
+    args = task.get("ansible.builtin.include_tasks") or task.get("ansible.builtin.include_role")
+    own = [tag for tag in task.get("tags", []) if tag != "always"]
+    if not own:
+        return
+    applied = (args.get("apply") or {}).get("tags", [])
+    assert own[0] in applied, \
+        f"{path.relative_to(REPO)}:{number} '{task['name']}' is tagged {own} but applies {applied} to what it holds"
