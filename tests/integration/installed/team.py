@@ -41,8 +41,9 @@ class Team:
 
     def __init__(self, sandbox, root: Path, collections: Path):
         self.sandbox, self.root, self.collections = sandbox, root, collections
-        self.home, self.work = root / "home", root / "work"
+        self.home, self.work, self.tmp = root / "home", root / "work", root / "tmp"
         (self.home / ".aws").mkdir(parents=True)
+        self.tmp.mkdir()
         self.work.mkdir()
         (self.home / ".aws" / "credentials").write_text(
             f"[{PROFILE}]\naws_access_key_id = {sandbox.env['AWS_ACCESS_KEY_ID']}\n"
@@ -75,7 +76,9 @@ class Team:
         # real home (~root), whatever HOME says; the user's temporary folder is given instead.
         return {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
                 "ANSIBLE_COLLECTIONS_PATH": str(self.collections), "ANSIBLE_NOCOLOR": "1",
-                "ANSIBLE_REMOTE_TMP": str(self.home / ".ansible" / "tmp"), **endpoints, **extra}
+                "ANSIBLE_REMOTE_TMP": str(self.home / ".ansible" / "tmp"),
+                # The user's own temporary folder (the Python API's default runs folder is made there).
+                "TMPDIR": str(self.tmp), **endpoints, **extra}
 
     def run(self, argv: list[str], **extra_env) -> Done:
         done = subprocess.run(argv, cwd=self.work, env=self.env(**extra_env), capture_output=True, text=True,

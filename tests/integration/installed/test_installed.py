@@ -141,6 +141,8 @@ def test_python_api_from_a_fresh_virtualenv(team, tmp_path):
     assert (answer["status"], answer["to_image"]) == ("successful", sandbox.image("v1.2.0"))
     assert sandbox.running() == sandbox.image("v1.2.0")
     assert audit_lines(team)[-1]["to_image"] == sandbox.image("v1.2.0")
+    # The API keeps its runs' folders in the user's temporary folder (TMPDIR), not in /tmp.
+    assert list(team.tmp.glob("lacrei-rollback-runs-*/rollback_app-*")), sorted(team.tmp.rglob("*"))[:20]
 
     # Neither a checkout nor an installed collection: the command says what to set.
     lost = team.run([str(python.parent / "lacrei-rollback"), "-i", str(team.inventory), "list_images"],
