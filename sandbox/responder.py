@@ -82,11 +82,6 @@ def process_env(state: Path, values: dict, cooldown: int) -> dict:
                LACREI_RESPONDER_TOKEN=values["SANDBOX_RESPONDER_TOKEN"],
                # the guard's cooldown (auto_rollback_cooldown reads it), through ansible-runner's environment
                LACREI_AUTO_ROLLBACK_COOLDOWN=str(cooldown))
-    # ansible-rulebook runs each playbook in a private data folder it makes in the temporary folder
-    # (tempfile.mkdtemp(prefix="eda")) and leaves there: those go in the sandbox's folder.
-    scratch = state / "responder-tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    env["TMPDIR"] = str(scratch)
     home = java_home()
     if home:
         env["JAVA_HOME"] = home

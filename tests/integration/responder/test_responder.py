@@ -188,8 +188,6 @@ def test_traffic_v130_deployed_the_alarm_fires_and_the_responder_rolls_back_once
     later = [line for line in sandbox.audit()[seen:] if line.get("runbook") == "auto_rollback"]
     assert [line["decision"] for line in later].count("acted") == 1
     assert {line["decision"] for line in later} <= {"acting", "acted", "skipped_handled", "skipped_cleared"}
-    # ansible-rulebook's per-run private data folders stay in the sandbox's folder, not in /tmp.
-    assert list((sandbox.state / "responder-tmp").glob("eda*")), "no run folder in the sandbox's responder-tmp"
 
 
 def test_a_second_alarm_within_the_cooldown_does_nothing_but_say_so(sandbox):
