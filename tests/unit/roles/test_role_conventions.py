@@ -90,7 +90,6 @@ def test_an_include_is_there_for_a_dynamic_reason(path, number, task, above):
         f"{path.relative_to(REPO)}:{number} '{task['name']}' could be an import (or say why not with # include:)"
 
 
-
 @pytest.mark.parametrize(("path", "number", "task", "above"), INCLUDES)
 def test_a_tagged_include_applies_its_tags_to_what_it_holds(path, number, task, above):
     """docs/dev/conventions.md: an include's own tags do not reach the tasks it loads; a tagged include of a
