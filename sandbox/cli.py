@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sandbox import aws_servers, envfile, pipeline, postgres, procs, seed, seed_ecs
+from sandbox import aws_servers, envfile, pipeline, postgres, procs, responder as sandbox_responder, seed, seed_ecs
 
 LIVE_RUNTIME = "sandbox.live.runtime:LiveRuntime"
 ECS_LIVE_RUNTIME = "sandbox.live.ecs:EcsLiveRuntime"
@@ -165,7 +165,9 @@ def _url(service_url: str) -> str:
 def down(_args: argparse.Namespace) -> int:
     state = procs.state_dir()
     postgres.stop_cluster(state)  # a fast shutdown, before its clients are stopped
-    stopped = procs.stop_all(state)
+    # the responder with the playbook runs it started (sessions of their own) and its TMPDIR
+    stopped = ["responder"] if sandbox_responder.stop(state) else []
+    stopped += procs.stop_all(state)
     print("sandbox down: stopped " + (", ".join(stopped) if stopped else "nothing (nothing was running)"))
     return 0
 
@@ -242,8 +244,6 @@ def traffic(args: argparse.Namespace) -> int:
 
 
 def responder(args: argparse.Namespace) -> int:
-    from sandbox import responder as sandbox_responder
-
     return sandbox_responder.main(args)
 
 

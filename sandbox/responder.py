@@ -3,7 +3,12 @@
 ``python -m sandbox responder`` (``make responder``) starts it and follows its log until Ctrl-C;
 ``--background`` returns once it listens; ``--stop`` stops it and every process it started
 (ansible-runner puts each playbook run in a session of its own, so the whole process tree is
-stopped, not only the responder's group). ``sandbox down`` stops it too (its pidfile).
+stopped, not only the responder's group). ``sandbox down`` stops it the same way.
+
+Its ``TMPDIR`` is a folder of its own, made at start (``lacrei-responder-*`` in the temporary
+folder; short, as Ansible's local RPC server keeps its Unix socket in it) and removed at stop:
+ansible-rulebook makes each playbook run's private data folder (``eda*``) there and removes it when
+the run ends, which a run the stop interrupts never does.
 
 It listens on ``SANDBOX_RESPONDER_URL`` (written into ``.sandbox/env`` on first start, reused
 after) and expects ``Authorization: Bearer <SANDBOX_RESPONDER_TOKEN>``, the token the sandbox's
@@ -18,6 +23,7 @@ import secrets
 import shutil
 import signal
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -35,6 +41,7 @@ PATH_SUFFIX = "/alarms"
 LISTEN_TIMEOUT = 180.0  # the JVM (Drools) and the webhook source start on a busy machine
 DEFAULT_COOLDOWN = 900
 RULEBOOK_VARIABLES = ("LACREI_RESPONDER_HOST", "LACREI_RESPONDER_PORT", "LACREI_RESPONDER_TOKEN")
+SCRATCH_RECORD = "responder-tmpdir"  # in the state folder: the path of the running responder's TMPDIR
 
 
 def java_home() -> str | None:
@@ -106,7 +113,11 @@ def start(state: Path | None = None, cooldown: int = DEFAULT_COOLDOWN, timeout: 
     port = urlsplit(url).port
     pid = running(state)
     if pid is None:
-        pid = procs.spawn(NAME, argv(inventory), env=process_env(state, values, cooldown), cwd=procs.REPO_ROOT, state=state)
+        _remove_scratch(state)
+        scratch = tempfile.mkdtemp(prefix="lacrei-responder-")
+        (state / SCRATCH_RECORD).write_text(scratch + "\n", encoding="utf-8")
+        env = {**process_env(state, values, cooldown), "TMPDIR": scratch}
+        pid = procs.spawn(NAME, argv(inventory), env=env, cwd=procs.REPO_ROOT, state=state)
     procs.wait_for_port(port, timeout=timeout, pid=pid)
     return {"url": url, "pid": pid, "log": str(procs.log_dir(state) / f"{NAME}.log")}
 
@@ -135,6 +146,7 @@ def stop(state: Path | None = None, timeout: float = 20.0) -> bool:
     pid = running(state)
     if pid is None:
         procs.stop(NAME, state)
+        _remove_scratch(state)
         return False
     tree = descendants(pid)
     procs.stop(NAME, state, timeout)
@@ -146,7 +158,23 @@ def stop(state: Path | None = None, timeout: float = 20.0) -> bool:
     for child in tree:
         if procs.pid_alive(child):
             _signal_group(child, signal.SIGKILL)
+    _remove_scratch(state)
     return True
+
+
+def scratch_dir(state: Path) -> Path | None:
+    """The TMPDIR of the responder started on ``state`` (None when none was recorded)."""
+    try:
+        return Path((state / SCRATCH_RECORD).read_text(encoding="utf-8").strip())
+    except FileNotFoundError:
+        return None
+
+
+def _remove_scratch(state: Path) -> None:
+    scratch = scratch_dir(state)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        (state / SCRATCH_RECORD).unlink(missing_ok=True)
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -1,7 +1,7 @@
 """Shared fixtures: the collection on sys.path, a module runner, and the real servers.
 
-HOME and XDG_*_HOME point at a temporary folder for the whole run (tests/home_isolation.py), and
-the run fails if anything wrote to the real audit trail. Servers are started once per test session as real processes (moto in server mode, the
+HOME, XDG_*_HOME and TMPDIR point at temporary folders for the whole run (tests/home_isolation.py),
+and the run fails if anything wrote to the real audit trail or left its temporary files in /tmp. Servers are started once per test session as real processes (moto in server mode, the
 project's App Runner emulator, a throwaway PostgreSQL cluster) in a temporary state folder,
 and stopped by PID at the end.
 """
@@ -43,15 +43,18 @@ FAKE_AWS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
 }
 REAL_AUDIT_KEY = pytest.StashKey[tuple]()
+LEFTOVERS_KEY = pytest.StashKey[set]()
 MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER", "STS", "IAM", "SNS")
 
 
 def pytest_configure(config):
     config.stash[REAL_AUDIT_KEY] = home_isolation.fingerprint(home_isolation.real_audit_trail())
+    config.stash[LEFTOVERS_KEY] = home_isolation.leftovers()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Fail the run when anything wrote to the real audit trail while it ran (controller only)."""
+    """Fail the run when anything wrote to the real audit trail while it ran, or left in the system's
+    temporary folder what the run's processes make in theirs (controller only)."""
     if hasattr(session.config, "workerinput"):
         return
     path = home_isolation.real_audit_trail()
@@ -60,6 +63,12 @@ def pytest_sessionfinish(session, exitstatus):
             f"\nERROR: the test run wrote to the real audit trail {path}: a test escaped its temporary HOME", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     _remove_stopped_clusters(session.config)
+    left = home_isolation.leftovers() - session.config.stash.get(LEFTOVERS_KEY, set())
+    if left:
+        session.config.get_terminal_writer().line(
+            f"\nERROR: the test run left {sorted(left)} in {home_isolation.system_tmp()}: a process escaped "
+            f"the run's TMPDIR ({os.environ.get('TMPDIR')})", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _remove_stopped_clusters(config) -> None:

@@ -10,8 +10,8 @@
 #   tools/molecule.sh report app_rollback  print the newest Markdown report of a converged scenario
 #
 # Each scenario runs in its own sandbox ($SANDBOX_DIR = the scenario's ephemeral folder), offline.
-# `all` and `test` run with HOME and XDG_*_HOME in a temporary folder (removed at the end), so no
-# drill writes into the person's home (the default audit trail ~/.local/state/... included); the
+# `all` and `test` run with HOME, XDG_*_HOME and TMPDIR in temporary folders (removed at the end), so no
+# drill writes into the person's home or leaves files in /tmp (the default audit trail ~/.local/state/... included); the
 # step-by-step commands (converge, report, destroy) keep the caller's HOME, so they find each other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,13 +28,18 @@ link=.collections/ansible_collections/lacrei/rollback
 
 molecule_() { molecule -c molecule/base.yml "$@"; }
 
-isolate_home() { # HOME and XDG_*_HOME -> a temporary folder, removed when this script exits
-  local home
+isolate_home() { # HOME, XDG_*_HOME and TMPDIR -> temporary folders, removed when this script exits
+  # TMPDIR: what the drills' processes leave in theirs (a killed ansible-playbook's pymp-* folder, a
+  # stopped responder run's eda* folder, a cluster's lacrei-pg-*) goes with the run. Short (Ansible's
+  # local RPC socket lives in it) and mode 1777 like /tmp (the postgres user traverses it).
+  local home tmp
   home=$(mktemp -d "${TMPDIR:-/tmp}/lacrei-molecule-home.XXXXXX")
-  trap 'rm -rf "'"$home"'"' EXIT
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/lacrei-molecule-tmp.XXXXXX")
+  chmod 1777 "$tmp"
+  trap 'rm -rf "'"$home"'" "'"$tmp"'"' EXIT
   export HOME=$home XDG_STATE_HOME=$home/.local/state XDG_CACHE_HOME=$home/.cache \
-    XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share
-  echo "molecule: HOME=$HOME (temporary)"
+    XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share TMPDIR=$tmp
+  echo "molecule: HOME=$HOME, TMPDIR=$TMPDIR (temporary)"
 }
 
 ephemeral_dir() { # the scenario's ephemeral folder, as Molecule names it
@@ -93,7 +98,7 @@ case "${1:-all}" in
       # sandbox down keeps a cluster's files (in $TMPDIR/lacrei-pg-<hash>) for a next up that never comes
       python -c 'import sys; from pathlib import Path; from sandbox import postgres; postgres.remove_stopped_under(Path(sys.argv[1]))' \
         "$HOME" > /dev/null 2>&1 || true
-      rm -rf "$HOME" "$logs"
+      rm -rf "$HOME" "$logs" "$TMPDIR"
     }
     trap cleanup EXIT
     trap 'exit 143' INT TERM

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,30 @@ def test_modules_ansible_copies_over_land_in_the_temporary_home(tmp_path):
     kept = list((Path(os.environ["HOME"]) / ".ansible" / "tmp").glob("ansible-tmp-*/AnsiballZ_command.py"))
     assert kept, done.stdout
     assert set(real_tmp.glob("ansible-tmp-*")) == before
+
+
+def test_a_killed_playbook_leaves_its_temporary_files_in_the_run_s_tmpdir(tmp_path):
+    """ansible-playbook keeps its local RPC socket in a pymp-* folder of TMPDIR, which a kill -9 leaves:
+    it lands in the run's TMPDIR (removed with the run), and nothing new appears in the system's."""
+    run_tmp = Path(os.environ["TMPDIR"])
+    assert run_tmp.is_dir() and run_tmp != home_isolation.system_tmp()
+    assert len(str(run_tmp)) < 60  # the RPC socket's path (AF_UNIX: 107 bytes) is built on it
+    before_system, before_run = home_isolation.leftovers(), set(run_tmp.glob("pymp-*"))
+    (tmp_path / "wait.yml").write_text(yaml.safe_dump([{
+        "name": "Waits to be killed", "hosts": "localhost", "gather_facts": False, "connection": "local",
+        "tasks": [{"name": "Wait", "ansible.builtin.wait_for": {"timeout": 600}}]}]))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "ANSIBLE_"))}
+    env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    with subprocess.Popen([str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,",
+                           str(tmp_path / "wait.yml")], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True) as playbook:
+        try:
+            for line in playbook.stdout:  # bounded by the task's own timeout
+                if "TASK [Wait]" in line:
+                    break
+            made = set(run_tmp.glob("pymp-*")) - before_run
+        finally:
+            os.killpg(playbook.pid, signal.SIGKILL)
+    assert made, "no pymp-* folder in the run's TMPDIR while ansible-playbook ran"
+    assert all(folder.exists() for folder in made)  # left by the kill, removed with the run
+    assert home_isolation.leftovers() - before_system == set()

@@ -3,7 +3,8 @@ rulebooks/auto_rollback.yml started in the background (`python -m sandbox respon
 fed SNS-format alarm notifications over HTTP with the sandbox's bearer token.
 
 - killed (SIGKILL of its whole process tree) after deciding to act on a notification posted here: the
-  audit trail holds the decision (result in_progress) and no end, the lease names the killed run;
+  audit trail holds the decision (result in_progress) and no end, the lease names the killed run, and
+  the killed playbook run's private data folder goes when the responder is stopped;
 - traffic running, alarms.yml subscribing the responder, the pipeline deploys v1.3.0: the sandbox's alarm
   evaluator fires and the responder rolls back to v1.2.0 once, with nobody posting or typing anything;
   a second alarm within the cooldown does nothing but say so;
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -131,6 +133,10 @@ def test_killed_after_deciding_to_act_the_audit_trail_says_so(sandbox):
     pid = procs.read_pid("responder", sandbox.state)
     tree = [pid, *sandbox_responder.descendants(pid)]
     assert any("ansible-playbook" in open(f"/proc/{p}/cmdline").read() for p in tree if procs.pid_alive(p))
+    # the running playbook's private data folder is in the responder's own TMPDIR, not in the run's
+    scratch = sandbox_responder.scratch_dir(sandbox.state)
+    assert scratch is not None and scratch.parent == Path(os.environ["TMPDIR"]), scratch
+    assert list(scratch.glob("eda*")), list(scratch.iterdir())
     for each in tree:  # kill -9, the whole tree at once
         try:
             os.kill(each, signal.SIGKILL)
@@ -141,6 +147,7 @@ def test_killed_after_deciding_to_act_the_audit_trail_says_so(sandbox):
         assert time.monotonic() < deadline, "processes of the killed responder still alive"
         time.sleep(0.2)
     responder(sandbox, "--stop")
+    assert not scratch.exists(), list(scratch.iterdir())  # what the killed run left goes with the responder
 
     assert acting["result"] == "in_progress" and acting["service"] == sandbox.service_name
     assert acting["alarm"]["name"] == sns.alarm_name(sandbox.service_name) and acting["run_id"]
