@@ -29,15 +29,14 @@ from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.lacrei.rollback.plugins.module_utils import progress
+from ansible_collections.lacrei.rollback.plugins.module_utils import aws_client, progress
 
 MODULES_PACKAGE = "ansible_collections.lacrei.rollback.plugins.modules"
 FILTERS_PACKAGE = "ansible_collections.lacrei.rollback.plugins.filter"
-LOOKUPS = ("ansible.builtin.env", "ansible.builtin.file")  # what the inventories' variables use
+# the builtin lookups the runbooks use (env: the inventories' variables; file: the auto-rollback guard's audit read)
+LOOKUPS = ("ansible.builtin.env", "ansible.builtin.file")
 PROFILE = "legacy"  # the serialization profile of this collection's modules
 display = Display()
-
-from ansible_collections.lacrei.rollback.plugins.module_utils import aws_client
 
 if aws_client.boto3 is not None:  # without boto3 the modules say so themselves (missing_required_lib)
     # boto3 and the botocore data nearly every client reads (the endpoints, the runbooks' usual
@@ -46,8 +45,8 @@ if aws_client.boto3 is not None:  # without boto3 the modules say so themselves 
 
 
 def load_jinja_plugins() -> None:
-    """Ansible's own filters and tests, this collection's filters, and the lookups the inventories'
-    variables use (ansible.builtin.env and file, lacrei.rollback.env_file), loaded in this process.
+    """Ansible's own filters and tests, this collection's filters, and the lookups the runbooks use
+    (``LOOKUPS`` and lacrei.rollback.env_file), loaded in this process.
 
     This module is first imported in the playbook's process (the strategy loads each task's action
     class before it forks the task's worker). A worker that compiles a template with a filter or a
