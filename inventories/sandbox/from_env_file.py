@@ -19,14 +19,30 @@ ecs_express) join `app_services`; without them the inventory is hosts.yml's one 
 """
 import json
 import os
+import shlex
 import sys
-from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..")))  # the checkout: the sandbox's env file parser
-from sandbox import envfile  # noqa: E402  pylint: disable=wrong-import-position
 LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+def read_env(path):
+    """{NAME: value} of the env file's NAME=value lines ({} when there is none); quoted values unquoted."""
+    values = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return values
+    for line in lines:
+        key, sep, value = line.strip().partition("=")
+        key = key[len("export "):] if key.startswith("export ") else key
+        if sep and key.strip() and not key.startswith("#"):
+            value = value.strip()
+            parts = shlex.split(value) if value[:1] in "'\"" else [value]
+            values[key.strip()] = parts[0] if parts else ""
+    return values
 
 
 def group_vars(sandbox_dir, env):
@@ -69,7 +85,7 @@ def hosts(env):
 
 def main(argv):
     sandbox_dir = os.environ.get("SANDBOX_DIR") or os.path.normpath(os.path.join(HERE, "..", "..", ".sandbox"))
-    env = envfile.read(Path(sandbox_dir) / "env")
+    env = read_env(os.path.join(sandbox_dir, "env"))
     found = hosts(env)
     if "--host" in argv:
         name = argv[argv.index("--host") + 1] if argv.index("--host") + 1 < len(argv) else ""
