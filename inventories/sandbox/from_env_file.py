@@ -27,6 +27,8 @@ LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansibl
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
+# Not sandbox/envfile.read: Molecule runs this script from a copy of the inventory in its ephemeral
+# folder, where the checkout's packages are not beside it; the script stands alone.
 def read_env(path):
     """{NAME: value} of the env file's NAME=value lines ({} when there is none); quoted values unquoted."""
     values = {}
