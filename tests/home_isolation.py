@@ -30,7 +30,6 @@ from pathlib import Path
 
 MARKER = "LACREI_TEST_HOME"
 REAL_HOME = "LACREI_TEST_REAL_HOME"
-TMP_MARKER = "LACREI_TEST_TMPDIR"
 REAL_TMP = "LACREI_TEST_REAL_TMPDIR"
 # what the run's processes make in their temporary folder (ansible-playbook, ansible-rulebook, the sandbox)
 LEFTOVER_PATTERNS = ("pymp-*", "eda*", "lacrei-pg-*", "lacrei-responder-*", "ansible-local-*")
@@ -58,7 +57,7 @@ def isolate() -> Path:
     # ANSIBLE_REMOTE_TMP: for runs without the project's ansible.cfg (whose remote_tmp is under $HOME),
     # Ansible's default ~/.ansible/tmp is the account's home (~root), not HOME.
     os.environ.update({MARKER: str(home), "HOME": str(home), "ANSIBLE_REMOTE_TMP": str(home / ".ansible" / "tmp"),
-                       TMP_MARKER: str(scratch), "TMPDIR": str(scratch),
+                       "TMPDIR": str(scratch),
                        **{name: str(home / relative) for name, relative in XDG.items()}})
     return home
 
@@ -81,7 +80,6 @@ def system_tmp() -> Path:
     return Path(os.environ.get(REAL_TMP) or tempfile.gettempdir())
 
 
-def leftovers(folder: Path | None = None) -> set[str]:
+def leftovers() -> set[str]:
     """The names in the system's temporary folder that the run's processes make in theirs."""
-    folder = folder or system_tmp()
-    return {path.name for pattern in LEFTOVER_PATTERNS for path in folder.glob(pattern)}
+    return {path.name for pattern in LEFTOVER_PATTERNS for path in system_tmp().glob(pattern)}

@@ -95,9 +95,8 @@ case "${1:-all}" in
       for dir in "$HOME"/.ansible/tmp/molecule.*/sandbox "$HOME"/.cache/ansible-compat/*/tmp/molecule.*/sandbox; do
         [ -d "$dir" ] && SANDBOX_DIR=$dir python -m sandbox down > /dev/null 2>&1
       done
-      # sandbox down keeps a cluster's files (in $TMPDIR/lacrei-pg-<hash>) for a next up that never comes
-      python -c 'import sys; from pathlib import Path; from sandbox import postgres; postgres.remove_stopped_under(Path(sys.argv[1]))' \
-        "$HOME" > /dev/null 2>&1 || true
+      # sandbox down keeps a cluster's files (in $TMPDIR/lacrei-pg-<hash>) for a next up that never comes:
+      # they go with $TMPDIR
       rm -rf "$HOME" "$logs" "$TMPDIR"
     }
     trap cleanup EXIT
