@@ -146,6 +146,16 @@ waited_seconds:
   returned: when a deployment was waited for
   type: float
   sample: 95.4
+operation_id:
+  description: The same as RV(deployment_arn), under the name lacrei.rollback.apprunner_deploy gives its operation.
+  returned: always
+  type: str
+  sample: arn:aws:ecs:us-east-1:123456789012:service-deployment/lacrei/lacrei-saude-backend-ecs/Zk3MhLd7Qa
+deployment_seconds:
+  description: The same as RV(waited_seconds) (null when no deployment was waited for), as lacrei.rollback.apprunner_deploy names it.
+  returned: always
+  type: float
+  sample: 95.4
 """
 
 from ansible_collections.lacrei.rollback.plugins.module_utils import ecr
@@ -238,12 +248,22 @@ def deploy(module, platform, service: str) -> dict:
                                    what=f"Deployment of {to_image} to {platform.kind} {service}")
 
 
+def with_operation(result: dict) -> dict:
+    """The service deployment and the wait also under App Runner's names (``operation_id``,
+    ``deployment_seconds``): the runbooks read one shape on every platform (roles/image_deploy)."""
+    return dict(result, operation_id=result.get("deployment_arn"), deployment_seconds=result.get("waited_seconds"))
+
+
 def main():
     module = aws_module(ARGUMENT_SPEC, **MODULE_RULES)
     with fail_on_error(module):
         platform, service = platform_for(module.params)
-        result = deploy(module, platform, service)
-    module.exit_json(**result)
+        try:
+            result = deploy(module, platform, service)
+        except ActionFailed as exc:
+            exc.details = with_operation(exc.details)
+            raise
+    module.exit_json(**with_operation(result))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ def test_deploy_registers_a_revision_for_a_new_image_then_reuses_the_old_one_to_
     assert (forward["from_image"], forward["serving_image"], forward["task_definition_revision"]) == (
         first, second, "api:2")
     assert forward["rollout_state"] == "COMPLETED"
+    # the service deployment and the wait also under App Runner's names (roles/image_deploy reads one shape)
+    assert (forward["operation_id"], forward["deployment_seconds"]) == (forward["deployment_arn"], forward["waited_seconds"])
+    assert forward["operation_id"].startswith("arn:aws:ecs:") and forward["deployment_seconds"] >= 0
     # the new revision differs from the old one by the image only
     new = ecs.describe_task_definition(taskDefinition="api:2")["taskDefinition"]["containerDefinitions"][0]
     assert new == {**ecs.describe_task_definition(taskDefinition="api:1")["taskDefinition"]["containerDefinitions"][0],
@@ -61,6 +64,7 @@ def test_deploy_registers_a_revision_for_a_new_image_then_reuses_the_old_one_to_
 
     again = ecs_module("ecs_deploy", service=name, image=first)
     assert not again["changed"] and again["deployment_arn"] is None
+    assert again["operation_id"] is None and again["deployment_seconds"] is None
     assert len(ecs.list_service_deployments(cluster="sandbox", service=name)["serviceDeployments"]) == 3
 
     info = ecs_module("ecs_service_info", service=name)
@@ -177,5 +181,6 @@ def test_a_wait_timeout_says_the_deployment_goes_on_and_names_it(ecs_emulator, e
     timed_out = ecs_module("ecs_deploy", service=name, image=image(), wait_timeout=1)
     assert timed_out["failed"] and "the deployment goes on in ECS" in timed_out["msg"]
     assert timed_out["deployment_arn"] == latest_deployment(ecs, name) and timed_out["changed"]
+    assert timed_out["operation_id"] == timed_out["deployment_arn"]  # a failure too: the rescues read operation_id
     stopped = ecs_module("ecs_deploy", service=name, stop_in_flight=True, wait_timeout=60)
     assert stopped["status"] == "ROLLBACK_SUCCESSFUL" and stopped["stopped_deployment"] == timed_out["deployment_arn"]
