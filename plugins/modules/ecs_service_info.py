@@ -92,6 +92,20 @@ service_deployments:
     started_at: {description: "Start (ISO 8601, UTC).", type: str, sample: "2026-05-02T13:45:10+00:00"}
     finished_at: {description: "End (ISO 8601, UTC; null while running).", type: str, sample: "2026-05-02T13:49:02+00:00"}
   sample: []
+operations:
+  description:
+    - The same service deployments in the shape lacrei.rollback.apprunner_service_info gives App Runner's
+      operations (the emergency's identify phase reads one shape on every platform).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id: {description: Service deployment ARN., type: str, sample: "arn:aws:ecs:us-east-1:123456789012:service-deployment/lacrei/api/Zk3M"}
+    type: {description: Always C(SERVICE_DEPLOYMENT)., type: str, sample: SERVICE_DEPLOYMENT}
+    status: {description: Its status., type: str, sample: SUCCESSFUL}
+    started_at: {description: "Start (ISO 8601, UTC; an empty string when unknown).", type: str, sample: "2026-05-02T13:45:10+00:00"}
+    ended_at: {description: "End (ISO 8601, UTC; null while running).", type: str, sample: "2026-05-02T13:49:02+00:00"}
+  sample: []
 previous_images:
   description:
     - Images the service ran before, newest first, each once, from its SUCCESSFUL service deployments
@@ -134,10 +148,17 @@ def previous_images(deployments: list[dict], running: str | None) -> list[dict]:
     return found
 
 
+def as_operations(deployments: list[dict]) -> list[dict]:
+    """The service deployments as App Runner's operations look in apprunner_service_info's result."""
+    return [{"id": deployment["arn"], "type": "SERVICE_DEPLOYMENT", "status": deployment["status"],
+             "started_at": deployment["started_at"] or "", "ended_at": deployment["finished_at"]}
+            for deployment in deployments]
+
+
 def service_info(module, platform, service: str) -> dict:
     described = platform.describe(service, module.params["include_env_values"])
     deployments = platform.history(service, module.params["deployments_limit"])
-    return {"service": described, "service_deployments": deployments,
+    return {"service": described, "service_deployments": deployments, "operations": as_operations(deployments),
             "previous_images": previous_images(deployments, described["image_identifier"]),
             "deployment_in_progress": platform.deployment_in_progress(service)}
 

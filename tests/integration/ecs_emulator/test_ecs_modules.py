@@ -70,6 +70,10 @@ def test_deploy_registers_a_revision_for_a_new_image_then_reuses_the_old_one_to_
     info = ecs_module("ecs_service_info", service=name)
     assert info["service"]["task_definition_revision"] == "api:1" and info["service"]["image_identifier"] == first
     assert [d["image"] for d in info["service_deployments"]] == [first, second, first]
+    # the same deployments as App Runner's operations look (the emergency's identify reads one shape)
+    assert [(o["id"], o["type"], o["status"], o["ended_at"]) for o in info["operations"]] == [
+        (d["arn"], "SERVICE_DEPLOYMENT", d["status"], d["finished_at"]) for d in info["service_deployments"]]
+    assert all(o["started_at"] for o in info["operations"])
     assert [p["image"] for p in info["previous_images"]] == [second]
     assert info["deployment_in_progress"] is None and not info["changed"]
 
