@@ -56,9 +56,14 @@ def test_bad_input_is_refused_before_any_change(sandbox):
     for args, message in ((("-e", "sha=v1.3.0"),
                            "sha must be a git SHA of 7 to 40 hex digits, got 'v1.3.0'"),
                           (("-e", f"sha={sandbox.sha('v1.5.0')}", "-e", "bake=5x"),
-                           "bake must be a duration such as 30s, 10m or 1h, got '5x'")):
+                           "bake must be a duration such as 30s, 10m or 1h, got '5x'"),
+                          # a well-formed bake too short for the monitor: only that is named, with what would do
+                          (("-e", f"sha={sandbox.sha('v1.5.0')}", "-e", "bake=5s"),
+                           "Refused, nothing was changed: -e bake=5s is shorter than the 2 monitor interval(s) of 5s"
+                           " it must hold: give at least 10s.")):
         run = deploy(sandbox, *args)
         assert run.rc != 0 and message in run.out and "Refused, nothing was changed" in run.out, run.out[-3000:]
+        assert "say which release" not in run.out  # the SHA was given: not named as a problem
         assert "Take the service's lease" not in run.out
         assert sandbox.audit()[-1]["result"] == "refused" and sandbox.audit()[-1]["runbook"] == "deploy"
     assert sandbox.running() == running and len(sandbox.operations()) == operations
