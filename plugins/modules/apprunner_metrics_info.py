@@ -66,6 +66,13 @@ options:
     description:
       - End of the window (same formats); default now. Only whole periods are judged.
     type: str
+  not_before:
+    description:
+      - Read no earlier than this time (same formats as O(start_time)); the module waits until then.
+        The monitor gives each interval's end plus the metrics delay, so that the interval is over
+        and its data has arrived before it is read (one task, no separate wait).
+      - At most O(period) plus one hour ahead; a later time is refused before anything is read.
+    type: str
   period:
     description:
       - Length of one interval. CloudWatch periods only, that is C(1s), C(5s), C(10s), C(30s) or a
@@ -278,6 +285,8 @@ table:
   sample: ["    time  requests  err rate ...", "14:01:00       120      1.7% ..."]
 """
 
+import time
+
 from ansible_collections.lacrei.rollback.plugins.module_utils import cloudwatch_logs
 from ansible_collections.lacrei.rollback.plugins.module_utils import health_verdict as hv
 from ansible_collections.lacrei.rollback.plugins.module_utils import metrics, service_target
@@ -294,6 +303,7 @@ ARGUMENT_SPEC = dict(
     start_time=dict(type="str"),
     end_time=dict(type="str"),
     period=dict(type="str", default="60s"),
+    not_before=dict(type="str"),
     health_thresholds=dict(type="dict", default={}, aliases=["thresholds"], options=THRESHOLD_OPTIONS),
     baseline_end=dict(type="str"),
     baseline_window=dict(type="str"),
@@ -430,6 +440,19 @@ def baseline_of(reader: Reader, window) -> dict:
     return {"window": window.describe(), "summary": summary, "reference": hv.baseline_reference(summary)}
 
 
+def wait_until(not_before: str | None, period: float, sleep=time.sleep) -> float:
+    """Wait until ``not_before`` (epoch seconds or ISO 8601); the seconds waited."""
+    if not not_before:
+        return 0.0
+    ahead = metrics.parse_time(not_before, "not_before") - metrics.now()
+    if ahead > period + 3600:
+        raise ActionFailed(f"not_before is {ahead:.0f} s ahead, more than the period ({period:g} s) plus an hour: "
+                           "give the end of the interval to read (plus the metrics delay)")
+    if ahead > 0:
+        sleep(ahead)
+    return max(ahead, 0.0)
+
+
 def monitor(module) -> dict:
     params = module.params
     if params["breach_intervals"] < 1:
@@ -437,6 +460,7 @@ def monitor(module) -> dict:
     if params["min_requests"] < 0:
         raise ActionFailed("min_requests must be 0 or more")
     window, baseline_window = windows(params)
+    wait_until(params["not_before"], window.period)
     cloudwatch = aws_client("cloudwatch", params)
     service = service_of(module, cloudwatch)
     reader = Reader(module, service, cloudwatch)

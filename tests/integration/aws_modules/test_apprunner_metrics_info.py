@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -166,7 +167,20 @@ def test_check_mode_reads_the_same(run_module, service, base):
     assert checked["intervals"] == real["intervals"] and checked["changed"] is False
 
 
+def test_not_before_waits_until_then_and_reads_the_same(run_module, service, base):
+    """The monitor reads each interval once it is over (not_before: its end plus the metrics delay):
+    the module returns no earlier than that time, with what it would read without waiting."""
+    publish_minutes(service, base, [(10, 0)] * 2)
+    plain = run_module(MODULE, args(service, base, minutes=2))
+    not_before = time.time() + 2
+    waited = run_module(MODULE, args(service, base, minutes=2, not_before=f"{not_before:.3f}"))
+    assert time.time() >= not_before
+    assert waited["intervals"] == plain["intervals"] and waited["verdict"] == plain["verdict"]
+
+
 @pytest.mark.parametrize("extra, message", [
+    ({"not_before": str(4102444800)}, "not_before is "),
+    ({"not_before": "after lunch"}, "not_before must be ISO 8601"),
     ({"service_arn": "arn:aws:ecs:us-east-1:1:service/x"}, "Not an App Runner service ARN"),
     ({"period": "7s"}, "period must be 1s, 5s, 10s, 30s or a multiple of 60s"),
     ({"period": "soon"}, "period must be a positive duration"),
