@@ -128,10 +128,7 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.urls import open_url
-
-from urllib.error import HTTPError
+from ansible_collections.lacrei.rollback.plugins.module_utils import http_request
 
 ENDPOINT_SPEC = dict(
     path=dict(type="str", required=True),
@@ -151,14 +148,7 @@ def expected_text(endpoint: dict) -> str:
 
 def request(url: str, params: dict) -> tuple:
     """(status or None, body text, reason) of one GET."""
-    try:
-        response = open_url(url, method="GET", timeout=params["timeout"], validate_certs=params["validate_certs"],
-                            follow_redirects="safe")
-        return response.getcode(), to_text(response.read(), errors="surrogate_or_replace"), None
-    except HTTPError as exc:
-        return exc.code, to_text(exc.read() or b"", errors="surrogate_or_replace"), None
-    except Exception as exc:  # noqa: BLE001 - connection refused, timeout, TLS, DNS: all "no answer"
-        return None, "", to_text(getattr(exc, "reason", None) or exc)
+    return http_request.request(url, params["timeout"], params["validate_certs"])
 
 
 def judge(endpoint: dict, status, body: str) -> bool:
