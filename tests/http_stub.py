@@ -1,5 +1,6 @@
-"""A real HTTP server on loopback for tests of endpoint validation: ``answer(path, count)`` gives
-``(status, body)`` for the ``count``-th GET of ``path`` (a dict or list body is sent as JSON)."""
+"""A real HTTP server on loopback for tests of endpoint validation and of what modules send:
+``answer(path, count)`` gives ``(status, body)`` for the ``count``-th request of ``path`` (a dict or
+list body is sent as JSON)."""
 from __future__ import annotations
 
 import json
@@ -19,13 +20,19 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def http_stub(answer):
-    """Yield (base URL without trailing slash, {path: GETs so far})."""
+def http_stub(answer, received: list | None = None):
+    """Yield (base URL without trailing slash, {path: requests so far}). GET, POST and PATCH are
+    answered alike; with ``received``, each request is appended to it as {method, path, headers, body}
+    (the body parsed as JSON)."""
     hits: dict = {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's naming
             count = hits[self.path] = hits.get(self.path, 0) + 1
+            if received is not None:
+                length = int(self.headers.get("Content-Length") or 0)
+                received.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                                 "body": json.loads(self.rfile.read(length)) if length else None})
             status, body, *headers = answer(self.path, count)
             data = (body if isinstance(body, str) else json.dumps(body)).encode()
             self.send_response(status)
@@ -35,6 +42,8 @@ def http_stub(answer):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        do_POST = do_PATCH = do_GET  # noqa: N815
 
         def log_message(self, *args):
             pass

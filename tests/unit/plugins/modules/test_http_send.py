@@ -3,50 +3,26 @@ a refusal and no answer at all; check mode sends nothing; the URL and the header
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from sandbox import procs
+from tests.http_stub import http_stub
 
 MODULE = "http_send"
 TOKEN = "hooksTok3nSecret"
 
 
+def answer(path: str, _count: int):
+    return (201, {"id": "inc-1", "status": "identified"}) if "/created" in path else (401, {"error": "unauthorized"})
+
+
 @pytest.fixture
 def receiver():
-    """(base URL, the requests received as dicts); /created answers 201 with JSON, /refused 401."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            received.append({"method": self.command, "path": self.path, "body": json.loads(self.rfile.read(length)),
-                             "authorization": self.headers.get("Authorization"),
-                             "content_type": self.headers.get("Content-Type")})
-            status, body = (201, {"id": "inc-1", "status": "identified"}) if "/created" in self.path \
-                else (401, {"error": "unauthorized"})
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_POST = do_PATCH = _answer  # noqa: N815 - http.server's naming
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    """(base URL, the requests received); /created answers 201 with JSON, anything else 401."""
+    received: list = []
+    with http_stub(answer, received) as (url, _hits):
+        yield url, received
 
 
 def test_sends_the_body_as_json_and_returns_the_answer(run_module, receiver):
@@ -55,8 +31,9 @@ def test_sends_the_body_as_json_and_returns_the_answer(run_module, receiver):
                                  "headers": {"Authorization": f"OAuth {TOKEN}"}, "status_code": [200, 201]})
     assert result.get("failed") is not True and result["changed"] is True
     assert result["status"] == 201 and result["json"] == {"id": "inc-1", "status": "identified"}
-    assert received == [{"method": "PATCH", "path": f"/created/{TOKEN}", "body": {"incident": {"status": "resolved"}},
-                         "authorization": f"OAuth {TOKEN}", "content_type": "application/json"}]
+    [call] = received
+    assert (call["method"], call["path"], call["body"]) == ("PATCH", f"/created/{TOKEN}", {"incident": {"status": "resolved"}})
+    assert call["headers"]["Authorization"] == f"OAuth {TOKEN}" and call["headers"]["Content-Type"] == "application/json"
     assert TOKEN not in json.dumps(result)
 
 
