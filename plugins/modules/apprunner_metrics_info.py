@@ -440,17 +440,16 @@ def baseline_of(reader: Reader, window) -> dict:
     return {"window": window.describe(), "summary": summary, "reference": hv.baseline_reference(summary)}
 
 
-def wait_until(not_before: str | None, period: float, sleep=time.sleep) -> float:
-    """Wait until ``not_before`` (epoch seconds or ISO 8601); the seconds waited."""
+def wait_for_not_before(not_before: str | None, period: float) -> None:
+    """Sleep until ``not_before`` (epoch seconds or ISO 8601), when given and ahead."""
     if not not_before:
-        return 0.0
+        return
     ahead = metrics.parse_time(not_before, "not_before") - metrics.now()
     if ahead > period + 3600:
         raise ActionFailed(f"not_before is {ahead:.0f} s ahead, more than the period ({period:g} s) plus an hour: "
                            "give the end of the interval to read (plus the metrics delay)")
     if ahead > 0:
-        sleep(ahead)
-    return max(ahead, 0.0)
+        time.sleep(ahead)
 
 
 def monitor(module) -> dict:
@@ -460,7 +459,7 @@ def monitor(module) -> dict:
     if params["min_requests"] < 0:
         raise ActionFailed("min_requests must be 0 or more")
     window, baseline_window = windows(params)
-    wait_until(params["not_before"], window.period)
+    wait_for_not_before(params["not_before"], window.period)
     cloudwatch = aws_client("cloudwatch", params)
     service = service_of(module, cloudwatch)
     reader = Reader(module, service, cloudwatch)
