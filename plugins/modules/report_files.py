@@ -114,12 +114,15 @@ def main():
     contents = {suffix: str(value).encode("utf-8") for suffix, value in files.items()}
     written = [suffix for suffix in files if not same_content(paths[suffix], contents[suffix])]
     if written and not module.check_mode:
+        done = []
         try:
             os.makedirs(folder, mode=0o755, exist_ok=True)
             for suffix in written:
                 write_whole(paths[suffix], contents[suffix], mode)
+                done.append(suffix)
         except OSError as err:
-            module.fail_json(msg=f"Could not write the report {base}: {err}", files=paths, written=[])
+            module.fail_json(msg=f"Could not write the report {base}: {err}", changed=bool(done), files=paths,
+                             written=done)
     module.exit_json(changed=bool(written), files=paths, written=written)
 
 

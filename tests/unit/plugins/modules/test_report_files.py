@@ -68,3 +68,12 @@ def test_a_file_where_the_folder_should_be_is_refused(run_module, tmp_path):
     result = run_module(MODULE, {"path": str(tmp_path / "reports" / "incident-x"), "files": {"md": "# x\n"}})
     assert result["failed"] is True and "is not a folder" in result["msg"]
     assert (tmp_path / "reports").read_text() == "not a folder"
+
+
+def test_a_folder_that_cannot_be_made_fails_saying_so(run_module, tmp_path):
+    (tmp_path / "reports").write_text("a file where a folder of the path should be")
+    base = tmp_path / "reports" / "2026" / "incident-x"
+    result = run_module(MODULE, {"path": str(base), "files": {"md": "# x\n"}})
+    assert result["failed"] is True and result["msg"].startswith(f"Could not write the report {base}: ")
+    assert result["written"] == [] and result["changed"] is False
+    assert (tmp_path / "reports").read_text() == "a file where a folder of the path should be"
