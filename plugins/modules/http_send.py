@@ -10,8 +10,8 @@ description:
   - Sends O(body) as JSON with O(method) to O(url), once, and returns the status and the answer (parsed
     when it is JSON).
   - Fails when no answer came or its status is not one of O(status_code); the message says which, with
-    the URL and the headers masked (they hold tokens). The roles that notify (M(lacrei.rollback.http_send)
-    in C(notify) and C(status_page)) treat a failure as "not delivered" and go on.
+    the URL and the headers masked (they hold tokens). The roles C(notify) and C(status_page) treat a
+    failure as "not delivered" and go on.
   - Sends nothing in check mode.
 version_added: "0.2.0"
 options:
