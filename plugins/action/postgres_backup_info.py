@@ -3,4 +3,6 @@
 """lacrei.rollback.postgres_backup_info runs in the task's worker on the control node (plugins/plugin_utils/in_process.py)."""
 from __future__ import annotations
 
-from ansible_collections.lacrei.rollback.plugins.plugin_utils.in_process import InProcessAction as ActionModule  # noqa: F401
+from ansible_collections.lacrei.rollback.plugins.plugin_utils.in_process import action_for
+
+ActionModule = action_for(__name__)

@@ -22,6 +22,9 @@ description:
     Enabling it as well (C(callbacks_enabled = lacrei.rollback.audit)) writes no second line.
   - At each play start it sets the play variable C(lacrei_audit_trail_active), by which the
     production gate refuses a production change when no audit trail would be written.
+  - At the playbook start it imports, in the playbook's process, what the collection's in-process
+    modules load there (C(plugins/plugin_utils/in_process.py), with the filter, test and lookup plugins,
+    boto3 and its data), so the first tasks' workers do not each load them again.
   - "A checkpoint line is written at once, not at the end: a task that records
     C(data.lacrei_audit_checkpoint) with C(ansible.builtin.set_stats) (its own fields, C(audit_log_path)
     and a C(checkpoint_id)) gets a line with C(result=in_progress) when it runs, so a run killed later
@@ -33,6 +36,7 @@ requirements:
 """
 
 import getpass
+import importlib
 import json
 import os
 import re
@@ -49,6 +53,7 @@ ACTIVE_VAR = "lacrei_audit_trail_active"
 WRITTEN_MARK = "_lacrei_audit_written"
 REFUSING_PHASES = frozenset({"gate", "preflight"})
 IGNORED_TAGS = frozenset({"always", "never"})
+IN_PROCESS = "ansible_collections.lacrei.rollback.plugins.plugin_utils.in_process"  # see v2_playbook_on_start
 SECRET_KEY = re.compile(r"password|passwd|secret|token|credential|private_key|(^|_)key$", re.IGNORECASE)
 URL_PASSWORD = re.compile(r"(://[^:/@\s]+):[^@/\s]+@")
 MESSAGE_LIMIT = 500
@@ -92,6 +97,7 @@ class CallbackModule(CallbackBase):
     # -- what happens during the run --------------------------------------------------------
     def v2_playbook_on_start(self, playbook):
         self.playbook = os.path.basename(getattr(playbook, "_file_name", "") or "") or None
+        importlib.import_module(IN_PROCESS)  # before the first task's fork (see DOCUMENTATION)
 
     def v2_playbook_on_play_start(self, play):
         # Tells the roles (production_gate) that this run writes its audit line.

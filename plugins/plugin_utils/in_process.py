@@ -33,8 +33,11 @@ from ansible_collections.lacrei.rollback.plugins.module_utils import aws_client,
 
 MODULES_PACKAGE = "ansible_collections.lacrei.rollback.plugins.modules"
 FILTERS_PACKAGE = "ansible_collections.lacrei.rollback.plugins.filter"
-# the builtin lookups the runbooks use (env: the inventories' variables; file: the auto-rollback guard's audit read)
-LOOKUPS = ("ansible.builtin.env", "ansible.builtin.file")
+# the builtin lookups the runbooks use (env: the inventories' variables; file: the auto-rollback guard's audit read;
+# password: the lease's run id and the sealed read's key; vars: the production gate; template: the reports;
+# inventory_hostnames: the runbooks' service checks)
+LOOKUPS = ("ansible.builtin.env", "ansible.builtin.file", "ansible.builtin.password", "ansible.builtin.vars",
+           "ansible.builtin.template", "ansible.builtin.inventory_hostnames")
 PROFILE = "legacy"  # the serialization profile of this collection's modules
 display = Display()
 
@@ -69,10 +72,29 @@ def load_jinja_plugins() -> None:
 
 
 load_jinja_plugins()
+for _direction in module_json.Direction:  # the JSON profile of every module run (imported on first use otherwise)
+    module_json.get_module_encoder(PROFILE, _direction)
+    module_json.get_module_decoder(PROFILE, _direction)
 # What the playbook's process holds by now (Ansible, the playbook, boto3 and its data, the plugins above) lives
 # for the whole run: out of the garbage collector's reach, a worker's collections do not walk it
 # and copy its pages (copy-on-write). About 6 % less CPU a run (docs/reliability.md, "Suite time").
 gc.freeze()
+
+
+def action_for(action_plugin: str) -> type:
+    """The action of the module named like ``action_plugin`` (an action file's ``__name__``): ``InProcessAction``,
+    the module imported here first.
+
+    The strategy loads a task's action in the playbook's process before it forks the task's worker: the
+    module (and its module_utils) imported then is there in every later worker, where each worker compiled
+    it again from source (Ansible's collection loader keeps no bytecode), several times a run for the
+    modules a run repeats (input_check, service_lease, the monitor's each interval). A module that fails
+    to import here fails in the worker, as before, with its own message."""
+    try:
+        importlib.import_module(f"{MODULES_PACKAGE}.{action_plugin.rsplit('.', 1)[-1]}")
+    except Exception:  # pylint: disable=broad-except  # said by the task that runs it, not by the action's load
+        pass
+    return InProcessAction
 
 
 def same_python(interpreter: str | None) -> bool:

@@ -62,15 +62,18 @@ def test_every_module_has_its_in_process_action():
         assert action.ActionModule is in_process.InProcessAction
 
 
-def import_in_a_fresh_playbook_process(measure: str) -> tuple:
-    """``measure`` (a Python expression) in a new interpreter before and after importing in_process
-    there, the plugin loader set up first as ansible-playbook does."""
+IN_PROCESS = "from ansible_collections.lacrei.rollback.plugins.plugin_utils import in_process"
+
+
+def import_in_a_fresh_playbook_process(measure: str, importing: str = IN_PROCESS) -> tuple:
+    """``measure`` (a Python expression) in a new interpreter before and after ``importing`` (a
+    statement; in_process unless told) there, the plugin loader set up first as ansible-playbook does."""
     probe = (
         "import gc, json, sys\n"
         "from ansible.plugins.loader import init_plugin_loader\n"
         f"init_plugin_loader([{str(REPO / '.collections')!r}])\n"
         f"before = {measure}\n"
-        "from ansible_collections.lacrei.rollback.plugins.plugin_utils import in_process\n"
+        f"{importing}\n"
         f"print(json.dumps([before, {measure}]))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
@@ -110,4 +113,49 @@ def test_importing_it_parses_the_botocore_data_every_client_reads():
         " if getattr(sys.modules.get('ansible_collections.lacrei.rollback.plugins.module_utils.aws_client'),"
         " '_LOADER', None) else []")
     assert before == []
-    assert {"endpoints", "partitions", "apprunner", "ecr", "sts"} <= set(after)
+    assert {"endpoints", "partitions", "apprunner", "ecr", "sts", "ssm"} <= set(after)
+
+
+def test_importing_it_loads_the_lookups_the_runbooks_use():
+    """The lookups the roles call (the lease's run id, the production gate, the reports) are loaded in
+    the playbook's process, not in each worker that templates them."""
+    before, after = import_in_a_fresh_playbook_process(
+        "sorted(name for name in sys.modules if name.startswith('ansible_collections.ansible.builtin.plugins.lookup.'))")
+    assert before == []
+    assert {f"ansible_collections.ansible.builtin.plugins.lookup.{name}" for name in ("env", "file", "password", "vars", "template",
+                                                          "inventory_hostnames")} <= set(after)
+
+
+def test_importing_it_loads_the_json_profile_of_the_module_runs():
+    before, after = import_in_a_fresh_playbook_process(
+        "sorted(name for name in sys.modules if name.endswith(('_module_legacy_c2m', '_module_legacy_m2c')))")
+    assert before == []
+    assert len(after) == 2
+
+
+def test_loading_an_action_imports_its_module_and_module_utils():
+    """The strategy loads a task's action in the playbook's process before it forks the worker: the
+    module is imported then, so the workers of later tasks of the same module do not compile it again."""
+    module = "ansible_collections.lacrei.rollback.plugins.modules.service_lease"
+    before, after = import_in_a_fresh_playbook_process(
+        f"[name for name in ({module!r}, 'ansible_collections.lacrei.rollback.plugins.module_utils.lease')"
+        " if name in sys.modules]",
+        importing="from ansible_collections.lacrei.rollback.plugins.action import service_lease")
+    assert before == []
+    assert after == [module, "ansible_collections.lacrei.rollback.plugins.module_utils.lease"]
+
+
+def test_an_action_whose_module_cannot_be_imported_still_loads():
+    """The module's own import error is for the task that runs it to report, not for the action's load."""
+    assert in_process.action_for("ansible_collections.lacrei.rollback.plugins.action.no_such_module") \
+        is in_process.InProcessAction
+
+
+def test_the_audit_callback_loads_it_at_the_playbook_start():
+    """The collection's playbooks always load the audit callback: at the playbook's start it imports
+    in_process, before the first task's worker is forked (the first tasks are builtin actions)."""
+    before, after = import_in_a_fresh_playbook_process(
+        "'ansible_collections.lacrei.rollback.plugins.plugin_utils.in_process' in sys.modules",
+        importing="from ansible_collections.lacrei.rollback.plugins.callback.audit import CallbackModule\n"
+                  "CallbackModule().v2_playbook_on_start(None)")
+    assert before is False and after is True
