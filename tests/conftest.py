@@ -35,6 +35,7 @@ from tests import home_isolation  # noqa: E402
 home_isolation.isolate()
 
 from sandbox import procs  # noqa: E402
+from tests.scheduling import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: E402,F401 - hooks
 
 FAKE_AWS = {
     "AWS_REGION": "us-east-1",
@@ -149,60 +150,3 @@ def run_module(monkeypatch):
     from tests.module_run import module_runner
 
     return module_runner(monkeypatch)
-
-
-# -- how `make test` spreads the files over its xdist workers ------------------------------------
-# Files run whole on one worker (`--dist loadfile`), and so does each folder below whose files
-# share a session-scoped sandbox (else every worker that gets one of its files starts its own).
-# The files that bring up a sandbox or run many playbooks go first, longest first, so that none
-# starts last and runs alone at the end; the rest follow in collection order. (xdist's own order,
-# by number of tests, put 30 cheap unit files before them.)
-SHARED_SANDBOX_FOLDERS = ("tests/integration/python_api/",)
-LONGEST_FIRST = (
-    "tests/integration/app_rollback/test_schema_rollback.py",
-    "tests/integration/reliability/test_secrets_never_leak.py",
-    "tests/integration/python_api/",
-    "tests/integration/reliability/test_two_operators.py",
-    "tests/integration/reliability/test_hostile_input.py",
-    "tests/integration/installed/",
-    "tests/integration/app_rollback/",
-    "tests/integration/db_playbooks/",
-    "tests/integration/config_rollback/",
-    "tests/integration/ecs_runbooks/",
-    "tests/integration/emergency/",
-    "tests/integration/monitor/",
-    "tests/integration/ecs_emulator/",
-    "tests/integration/sandbox/test_any_state.py",
-    "tests/integration/readme/",
-    "tests/integration/git_revert/",
-    "tests/integration/drills/",
-    "tests/integration/live/",
-    "tests/integration/reliability/",
-    "tests/integration/db/",
-    "tests/integration/",
-)
-
-
-def _rank(nodeid: str) -> int:
-    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if nodeid.startswith(prefix)), len(LONGEST_FIRST))
-
-
-def pytest_collection_modifyitems(config, items):
-    """Longest files first (a stable sort: each file's tests keep their order and stay together)."""
-    items.sort(key=lambda item: _rank(item.nodeid))
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile` in the collection order above, a SHARED_SANDBOX_FOLDERS folder as one unit."""
-    if config.getoption("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class LongestFirst(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return next((folder for folder in SHARED_SANDBOX_FOLDERS if path.startswith(folder)), path)
-
-    config.option.loadscopereorder = False
-    return LongestFirst(config, log)
