@@ -21,8 +21,9 @@ MOTO_SERVICES = ("ECR", "CLOUDWATCH", "CLOUDWATCH_LOGS", "SSM", "SECRETS_MANAGER
 
 
 def running(name: str, port: int | None, state: Path) -> bool:
-    """Whether the sandbox's ``name`` process runs and answers on ``port``."""
-    return procs.read_pid(name, state) is not None and bool(port) and procs.port_open(port)
+    """Whether the sandbox's ``name`` process runs and answers on ``port`` itself."""
+    pid = procs.read_pid(name, state)
+    return pid is not None and bool(port) and procs.port_open(port) and procs.serves(port, pid) is not False
 
 
 def forget_apprunner(state: Path) -> None:
@@ -46,9 +47,7 @@ def _reuse_or_spawn(name: str, port: int | None, argv_for_port, env: dict, state
         return port
     if pid is not None:
         procs.stop(name, state)
-    port = procs.free_port()
-    pid = procs.spawn(name, argv_for_port(port), env=env, cwd=procs.REPO_ROOT, state=state)
-    procs.wait_for_port(port, pid=pid, timeout=60)
+    port, _ = procs.spawn_server(name, argv_for_port, env=env, cwd=procs.REPO_ROOT, state=state, timeout=60)
     return port
 
 

@@ -120,10 +120,7 @@ def start_cluster(state: Path, port: int | None = None) -> PgServer:
     if not (data / "PG_VERSION").exists():
         _initdb(data)
     saved = _read_saved(root)
-    port = port or _saved_port_if_free(saved) or procs.free_port()
-    pid = _spawn_postmaster(state, root, port)
-    server = PgServer("127.0.0.1", port, SUPERUSER, None, bindir())
-    _wait_ready(server, pid, state)
+    server = _start_postmaster(state, root, port or _saved_port_if_free(saved), retry=port is None)
     server = _ensure_app_role(server, saved)
     _save(root, server)
     return server
@@ -290,23 +287,32 @@ def _pg_env() -> dict:
     return env
 
 
-def _spawn_postmaster(state: Path, root: Path, port: int) -> int:
-    settings = {**SPEED_SETTINGS, "listen_addresses": "127.0.0.1", "port": str(port),
-                "unix_socket_directories": str(root / "run")}
-    argv = [f"{bindir()}/postgres", "-D", str(root / "data")]
-    for key, value in settings.items():
-        argv += ["-c", f"{key}={value}"]
-    return procs.spawn(PROC_NAME, _as_postgres(argv), env=_pg_env(), cwd="/", state=state)
+def _start_postmaster(state: Path, root: Path, port: int | None, retry: bool) -> PgServer:
+    """The postmaster on ``port`` (None: a free one), ready. With ``retry``, a port another process
+    takes before the postmaster binds it is given up for another free one (``procs.spawn_server``)."""
+    def argv(at: int) -> list[str]:
+        settings = {**SPEED_SETTINGS, "listen_addresses": "127.0.0.1", "port": str(at),
+                    "unix_socket_directories": str(root / "run")}
+        args = [f"{bindir()}/postgres", "-D", str(root / "data")]
+        for key, value in settings.items():
+            args += ["-c", f"{key}={value}"]
+        return _as_postgres(args)
+
+    port, pid = procs.spawn_server(PROC_NAME, argv, env=_pg_env(), cwd="/", state=state, timeout=60,
+                                   first_port=port, attempts=3 if retry else 1)
+    server = PgServer("127.0.0.1", port, SUPERUSER, None, bindir())
+    _wait_ready(server, pid, state)
+    return server
 
 
 def _wait_ready(server: PgServer, pid: int, state: Path, timeout: float = 60.0) -> None:
-    procs.wait_for_port(server.port, timeout=timeout, pid=pid)
+    """Until the listening postmaster accepts connections ("the database system is starting up")."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             server.connect(connect_timeout=2).close()
             return
-        except psycopg2.OperationalError as exc:  # "the database system is starting up"
+        except psycopg2.OperationalError as exc:
             if time.monotonic() > deadline or not procs.pid_alive(pid):
                 log = procs.log_dir(state) / f"{PROC_NAME}.log"
                 raise RuntimeError(f"PostgreSQL not ready: {exc}; see {log}") from exc

@@ -33,10 +33,30 @@ def log_dir(state: Path | None = None) -> Path:
     return path
 
 
+class PortTaken(RuntimeError):
+    """Another process listens on the port a server of the sandbox was started on."""
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port free now. Racy by nature: another process may take it before the caller binds it.
+    Servers the sandbox starts use ``listening_socket`` (handed over) or ``spawn_server`` (checked)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def listening_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to a free port of ``host`` and listening. Hand it to the server
+    (``spawn(..., pass_fds=[sock.fileno()])``, then close it here): the port is never free between
+    choosing it and serving on it, and connections made meanwhile wait in its backlog."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((host, 0))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.2) -> bool:
@@ -48,14 +68,82 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.2) -> bool:
 
 
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0, pid: int | None = None) -> None:
+    """Return once ``port`` listens; with ``pid``, once it listens in ``pid``'s session (a listener
+    of another process does not count). Raises ``PortTaken`` when ``pid`` exits while another process
+    holds the port, RuntimeError when it exits otherwise, TimeoutError at the deadline."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if port_open(port, host):
+        if port_open(port, host) and (pid is None or serves(port, pid) is not False):
             return
         if pid is not None and not pid_alive(pid):
+            if port_open(port, host):
+                raise PortTaken(f"process {pid} exited: another process listens on {host}:{port}")
             raise RuntimeError(f"process {pid} exited before listening on {host}:{port}")
         time.sleep(0.05)
+    if pid is not None and port_open(port, host):
+        raise PortTaken(f"another process than {pid} listens on {host}:{port} after {timeout:.0f}s")
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def serves(port: int, pid: int) -> bool | None:
+    """Whether the socket listening on ``port`` belongs to ``pid`` or a process of its session (every
+    process ``spawn`` starts leads one). None when this cannot be told (no /proc, another user's
+    processes unreadable): callers then trust that the port answers."""
+    inodes = _listening_inodes(port)
+    if inodes is None:
+        return None
+    if not inodes:
+        return False
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    unreadable = False
+    for member in _session(pid):
+        try:
+            fds = os.listdir(f"/proc/{member}/fd")
+        except PermissionError:
+            unreadable = True
+            continue
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{member}/fd/{fd}") in wanted:
+                    return True
+            except OSError:
+                continue
+    return None if unreadable else False
+
+
+def _listening_inodes(port: int) -> set[str] | None:
+    """Inodes of the TCP sockets in LISTEN state on ``port`` (any address), None without /proc/net."""
+    inodes: set[str] = set()
+    readable = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as handle:
+                lines = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        readable = True
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes if readable else None
+
+
+def _session(pid: int) -> set[int]:
+    """``pid`` and every process whose session ``pid`` leads (field 6 of /proc/<pid>/stat)."""
+    members = {pid}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                if int(handle.read().rsplit(")", 1)[-1].split()[3]) == pid:
+                    members.add(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return members
 
 
 def pid_alive(pid: int) -> bool:
@@ -104,11 +192,11 @@ def read_pid(name: str, state: Path | None = None) -> int | None:
 
 
 def spawn(name: str, argv: list[str], *, env: dict | None = None, cwd: str | Path | None = None,
-          state: Path | None = None, user: str | None = None) -> int:
+          state: Path | None = None, user: str | None = None, pass_fds: tuple[int, ...] = ()) -> int:
     """Start ``argv`` detached in its own session, log to logs/<name>.log, record its PID.
 
     ``user`` runs it as another OS user (``runuser -u USER --``), used for PostgreSQL when
-    the caller is root.
+    the caller is root. ``pass_fds``: descriptors the process inherits (``listening_socket``).
     """
     if user and os.geteuid() == 0:
         argv = ["runuser", "-u", user, "--", *argv]
@@ -116,10 +204,31 @@ def spawn(name: str, argv: list[str], *, env: dict | None = None, cwd: str | Pat
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=env, cwd=cwd, start_new_session=True,
+            env=env, cwd=cwd, start_new_session=True, pass_fds=pass_fds,
         )
     register(name, proc.pid, state)
     return proc.pid
+
+
+def spawn_server(name: str, argv_for_port, *, env: dict | None = None, cwd: str | Path | None = None,
+                 state: Path | None = None, timeout: float = 30.0, attempts: int = 3,
+                 first_port: int | None = None) -> tuple[int, int]:
+    """Start a server that binds the port it is given (``argv_for_port(port)``) on ``first_port`` or
+    a free port, and wait until it listens there itself; (port, pid). Another process may take the
+    port before the server binds it: then it is started again on a free port, up to ``attempts`` times
+    (``attempts=1``: a port that must be kept, e.g. a URL already handed out, raises ``PortTaken``)."""
+    attempt = 1
+    while True:
+        port = first_port if attempt == 1 and first_port else free_port()
+        pid = spawn(name, argv_for_port(port), env=env, cwd=cwd, state=state)
+        try:
+            wait_for_port(port, pid=pid, timeout=timeout)
+            return port, pid
+        except PortTaken:
+            stop(name, state)
+            if attempt >= attempts:
+                raise
+            attempt += 1
 
 
 def register(name: str, pid: int, state: Path | None = None) -> None:

@@ -96,11 +96,13 @@ def export_release(repo: Path, rev: str, dest: Path) -> Path:
     return dest
 
 
-def gunicorn_argv(port: int, workers: int = 2, host: str = "127.0.0.1") -> list[str]:
-    """The command that serves a release; run it with cwd = the exported tree. ``--preload``: the
+def gunicorn_argv(fd: int, workers: int = 2) -> list[str]:
+    """The command that serves a release on the listening socket ``fd`` (``procs.listening_socket``,
+    passed with ``procs.spawn(pass_fds=...)``): a port chosen by number could be taken by another
+    process before gunicorn binds it. Run it with cwd = the exported tree. ``--preload``: the
     master imports Django and the app once and forks its workers (each imported them itself before:
     0.9 CPU-s a start instead of 0.6, and a sandbox test starts a release at every deployment)."""
-    return [sys.executable, "-m", "gunicorn", "consultas.wsgi", "--bind", f"{host}:{port}", "--preload",
+    return [sys.executable, "-m", "gunicorn", "consultas.wsgi", "--bind", f"fd://{fd}", "--preload",
             "--workers", str(workers), "--access-logfile", "-", "--error-logfile", "-"]
 
 

@@ -93,24 +93,21 @@ def test_state(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def moto_endpoint(test_state) -> str:
-    port = procs.free_port()
     env = {**os.environ, **FAKE_AWS}
-    pid = procs.spawn("moto", [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                      env=env, state=test_state)
-    procs.wait_for_port(port, pid=pid)
+    moto = str(Path(sys.executable).parent / "moto_server")
+    port, _ = procs.spawn_server("moto", lambda p: [moto, "-H", "127.0.0.1", "-p", str(p)], env=env,
+                                 state=test_state)
     yield f"http://127.0.0.1:{port}"
     procs.stop("moto", test_state)
 
 
 @pytest.fixture(scope="session")
 def apprunner_endpoint(test_state, moto_endpoint) -> str:
-    port = procs.free_port()
     env = {**os.environ, **FAKE_AWS, "AWS_ENDPOINT_URL_ECR": moto_endpoint, "PYTHONPATH": str(REPO)}
-    pid = procs.spawn("apprunner", [sys.executable, "-m", "sandbox.apprunner", "--host", "127.0.0.1",
-                                    "--port", str(port), "--state-file", str(test_state / "apprunner.json"),
-                                    "--deploy-seconds", "0.5"],
-                      env=env, cwd=REPO, state=test_state)
-    procs.wait_for_port(port, pid=pid)
+    port, _ = procs.spawn_server("apprunner", lambda p: [
+        sys.executable, "-m", "sandbox.apprunner", "--host", "127.0.0.1", "--port", str(p),
+        "--state-file", str(test_state / "apprunner.json"), "--deploy-seconds", "0.5"],
+        env=env, cwd=REPO, state=test_state)
     yield f"http://127.0.0.1:{port}"
     procs.stop("apprunner", test_state)
 

@@ -75,6 +75,8 @@ def wait_healthy(config: dict, port: int, pid: int, *, image_port: str, startup_
     deadline = time.monotonic() + budget
     try:
         procs.wait_for_port(port, timeout=budget, pid=pid)
+    except procs.PortTaken as err:
+        return HealthResult(False, where, str(err))
     except (RuntimeError, TimeoutError) as err:
         return HealthResult(False, where, "process exited before listening" if isinstance(err, RuntimeError)
                             else f"nothing listened within {budget:g}s")

@@ -53,21 +53,25 @@ def ensure(state: Path, service: dict, flush_seconds: float) -> int:
     folder = service_dir(state, sid)
     saved = read_json(folder / "proxy.json") or {}
     port = saved.get("port")
-    if port and procs.read_pid(proc_name(sid), state) and procs.port_open(port):
+    pid = procs.read_pid(proc_name(sid), state)
+    if port and pid and procs.port_open(port) and procs.serves(port, pid) is not False:
         return port
     procs.stop(proc_name(sid), state)
-    if not port:
-        port = procs.free_port()
-        write_json(folder / "proxy.json", {"port": port})
-    argv = [sys.executable, "-m", "sandbox.live.proxy", "--port", str(port), "--service-dir", str(folder),
-            "--service-name", service["ServiceName"], "--service-id", sid,
-            "--log-dir", str(procs.log_dir(state)), "--flush-seconds", str(flush_seconds)]
-    if service.get("Telemetry"):  # an ECS service (sandbox.ecs.view): ECS's metrics and log group
-        argv += ["--telemetry", json.dumps(service["Telemetry"], sort_keys=True)]
+
+    def argv(at: int) -> list[str]:
+        args = [sys.executable, "-m", "sandbox.live.proxy", "--port", str(at), "--service-dir", str(folder),
+                "--service-name", service["ServiceName"], "--service-id", sid,
+                "--log-dir", str(procs.log_dir(state)), "--flush-seconds", str(flush_seconds)]
+        if service.get("Telemetry"):  # an ECS service (sandbox.ecs.view): ECS's metrics and log group
+            args += ["--telemetry", json.dumps(service["Telemetry"], sort_keys=True)]
+        return args
+
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(procs.REPO_ROOT),
                                                                       os.environ.get("PYTHONPATH")]))}
-    pid = procs.spawn(proc_name(sid), argv, env=env, cwd=procs.REPO_ROOT, state=state)
-    procs.wait_for_port(port, pid=pid, timeout=20)
+    # The service URL keeps its port once chosen: another process holding it fails the start (PortTaken).
+    port, _ = procs.spawn_server(proc_name(sid), argv, env=env, cwd=procs.REPO_ROOT, state=state, timeout=20,
+                                 first_port=port, attempts=1 if port else 3)
+    write_json(folder / "proxy.json", {"port": port})
     return port
 
 

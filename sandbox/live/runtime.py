@@ -15,8 +15,8 @@ The emulator's environment must give:
 
 A deployment: ImageIdentifier (tag or ``@sha256:`` digest) -> ECR manifest -> annotation
 ``org.opencontainers.image.revision`` (the SHA) -> ``git archive`` of that commit (cached per
-SHA) -> gunicorn on a free loopback port (``sandbox.procs`` name ``app-<service-id>-<sha7>-<n>``,
-cwd the tree, environment: RuntimeEnvironmentVariables + RuntimeEnvironmentSecrets resolved from
+SHA) -> gunicorn on a loopback socket the runtime binds and hands over (``sandbox.procs`` name
+``app-<service-id>-<sha7>-<n>``, cwd the tree, environment: RuntimeEnvironmentVariables + RuntimeEnvironmentSecrets resolved from
 SSM / Secrets Manager + ``DATABASE_URL`` + ``PORT`` + ``GIT_SHA``; no migrations) -> App
 Runner's health check (``health.py``) -> healthy: the service URL's proxy is pointed at it and
 every other instance of the service is stopped; unhealthy: it is stopped and the previous
@@ -165,11 +165,12 @@ class LiveRuntime(Runtime):
             env = self._environment(service, image.sha)
         except (checkout.CheckoutError, secrets.SecretError) as err:
             raise StartError(str(err)) from None
-        port = procs.free_port()
-        env["PORT"] = str(port)
         name = f"app-{service['ServiceId']}-{image.sha[:7]}-{self._next_number(service['ServiceId'])}"
-        pid = procs.spawn(name, release_history.gunicorn_argv(port, self.workers), env=env, cwd=tree,
-                          state=self.state)
+        with procs.listening_socket() as sock:  # gunicorn inherits it: nobody else can take the port
+            port = sock.getsockname()[1]
+            env["PORT"] = str(port)
+            pid = procs.spawn(name, release_history.gunicorn_argv(sock.fileno(), self.workers), env=env,
+                              cwd=tree, state=self.state, pass_fds=(sock.fileno(),))
         LOG.info("started %s (pid %d, port %d) for %s", name, pid, port, image.identifier)
         return Instance(name=name, port=port, pid=pid, sha=image.sha, identifier=image.identifier,
                         fingerprint=fingerprint(service), instance=service.get("InstanceConfiguration") or {})

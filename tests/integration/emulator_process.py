@@ -40,21 +40,25 @@ class EmulatorProcess:
         self.runtime_calls = state / f"{self.name}.runtime-calls.jsonl"  # see recording_runtime.py
         self.deploy_seconds = deploy_seconds
         self.runtime = runtime
-        self.port = procs.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port: int | None = None  # chosen at the first start, kept by restarts
         self.pid: int | None = None
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def start(self) -> EmulatorProcess:
-        argv = [sys.executable, "-m", f"sandbox.{self.kind}", "--host", "127.0.0.1", "--port", str(self.port),
-                "--state-file", str(self.state_file), "--deploy-seconds", str(self.deploy_seconds),
-                "--account-id", ACCOUNT, "--region", REGION]
-        if self.runtime:
-            argv += ["--runtime", self.runtime]
+        def argv(port: int) -> list[str]:
+            args = [sys.executable, "-m", f"sandbox.{self.kind}", "--host", "127.0.0.1", "--port", str(port),
+                    "--state-file", str(self.state_file), "--deploy-seconds", str(self.deploy_seconds),
+                    "--account-id", ACCOUNT, "--region", REGION]
+            return args + (["--runtime", self.runtime] if self.runtime else [])
+
         env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL_ECR": self.moto_url,
                "PYTHONPATH": os.pathsep.join([str(REPO), str(HERE)]), "RUNTIME_RECORD_FILE": str(self.runtime_calls)}
-        self.pid = procs.spawn(self.name, argv, env=env, cwd=REPO, state=self.state)
-        procs.wait_for_port(self.port, pid=self.pid)
+        self.port, self.pid = procs.spawn_server(self.name, argv, env=env, cwd=REPO, state=self.state,
+                                                 first_port=self.port, attempts=1 if self.port else 3)
         return self
 
     def stop(self) -> None:

@@ -56,9 +56,10 @@ class Release:
 
     def serve(self, state: Path, name: str, workers: int = 1, **extra_env: str) -> str:
         """Start gunicorn for this release; its base URL."""
-        port = procs.free_port()
-        pid = procs.spawn(name, release_history.gunicorn_argv(port, workers), cwd=self.tree,
-                          env=self.env(**extra_env), state=state)
+        with procs.listening_socket() as sock:
+            port = sock.getsockname()[1]
+            pid = procs.spawn(name, release_history.gunicorn_argv(sock.fileno(), workers), cwd=self.tree,
+                              env=self.env(**extra_env), state=state, pass_fds=(sock.fileno(),))
         procs.wait_for_port(port, pid=pid, timeout=30)
         return f"http://127.0.0.1:{port}"
 

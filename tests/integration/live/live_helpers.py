@@ -31,15 +31,20 @@ class LiveEmulator:
     def __init__(self, state: Path, env: dict, kind: str = "apprunner"):
         self.state, self.env, self.kind = state, env, kind
         self.name = f"{kind}-live"
-        self.port = procs.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port: int | None = None  # chosen at the first start, kept by restarts
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LiveEmulator:
-        argv = [sys.executable, "-m", f"sandbox.{self.kind}", "--host", "127.0.0.1", "--port", str(self.port),
-                "--state-file", str(self.state / f"{self.kind}-state.json"), "--deploy-seconds", "0.5",
-                "--account-id", ACCOUNT, "--region", REGION, "--runtime", RUNTIMES[self.kind]]
-        pid = procs.spawn(self.name, argv, env=self.env, cwd=REPO, state=self.state)
-        procs.wait_for_port(self.port, pid=pid, timeout=60)
+        def argv(port: int) -> list[str]:
+            return [sys.executable, "-m", f"sandbox.{self.kind}", "--host", "127.0.0.1", "--port", str(port),
+                    "--state-file", str(self.state / f"{self.kind}-state.json"), "--deploy-seconds", "0.5",
+                    "--account-id", ACCOUNT, "--region", REGION, "--runtime", RUNTIMES[self.kind]]
+
+        self.port, _ = procs.spawn_server(self.name, argv, env=self.env, cwd=REPO, state=self.state, timeout=60,
+                                          first_port=self.port, attempts=1 if self.port else 3)
         return self
 
     def stop(self) -> None:

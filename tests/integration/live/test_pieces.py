@@ -141,14 +141,13 @@ def test_proxy_answers_503_without_backend_then_switches(tmp_path):
 
     backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
     threading.Thread(target=backend.serve_forever, daemon=True).start()
-    port, folder = procs.free_port(), tmp_path / "svc"
+    folder = tmp_path / "svc"
     folder.mkdir()
-    argv = [sys.executable, "-m", "sandbox.live.proxy", "--port", str(port), "--service-dir", str(folder),
+    argv = [sys.executable, "-m", "sandbox.live.proxy", "--service-dir", str(folder),
             "--service-name", "svc", "--service-id", "0" * 32, "--log-dir", str(tmp_path), "--flush-seconds", "60"]
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}  # no AWS endpoint: telemetry stays local
-    pid = procs.spawn("proxy-test", argv, env=env, cwd=REPO, state=tmp_path)
+    port, _ = procs.spawn_server("proxy-test", lambda p: [*argv, "--port", str(p)], env=env, cwd=REPO, state=tmp_path)
     try:
-        procs.wait_for_port(port, pid=pid)
         assert get(f"http://127.0.0.1:{port}/x")[0] == 503
         write_json(folder / "backend.json", {"port": backend.server_address[1]})
         assert get(f"http://127.0.0.1:{port}/x") == (200, {"hello": "backend"})

@@ -19,11 +19,10 @@ PAGE = "/v1/pages/lacrei-sandbox/incidents"
 
 @pytest.fixture
 def receiver(tmp_path):
-    port = procs.free_port()
-    pid = procs.spawn("webhook", [sys.executable, "-m", "sandbox.webhook", "--port", str(port),
-                                  "--dir", str(tmp_path / "notifications"), "--status-page-dir", str(tmp_path / "sp")],
-                      env={**os.environ, "SANDBOX_STATUS_PAGE_TOKEN": TOKEN}, cwd=procs.REPO_ROOT, state=tmp_path)
-    procs.wait_for_port(port, pid=pid)
+    port, _ = procs.spawn_server("webhook", lambda p: [
+        sys.executable, "-m", "sandbox.webhook", "--port", str(p), "--dir", str(tmp_path / "notifications"),
+        "--status-page-dir", str(tmp_path / "sp")],
+        env={**os.environ, "SANDBOX_STATUS_PAGE_TOKEN": TOKEN}, cwd=procs.REPO_ROOT, state=tmp_path)
     yield f"http://127.0.0.1:{port}", tmp_path / "notifications"
     procs.stop("webhook", tmp_path)
 
