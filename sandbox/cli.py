@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sandbox import aws_servers, envfile, pipeline, postgres, procs, responder as sandbox_responder, seed, seed_ecs
+from sandbox import aws_servers, envfile, pipeline, postgres, procs, release_history, responder as sandbox_responder, seed, seed_ecs
 
 LIVE_RUNTIME = "sandbox.live.runtime:LiveRuntime"
 ECS_LIVE_RUNTIME = "sandbox.live.ecs:EcsLiveRuntime"
@@ -125,7 +125,7 @@ def up(args: argparse.Namespace) -> int:
               "LACREI_STATUS_PAGE_TOKEN": status_page_token,
               "AWS_ENDPOINT_URL_APPRUNNER": f"http://127.0.0.1:{apprunner_port}",
               "ECR_REPOSITORY": os.environ.get("ECR_REPOSITORY", seed.REPOSITORY),
-              "SANDBOX_DIR": str(state), "APP_REPO": str(repo)}
+              "SANDBOX_DIR": str(state), "APP_REPO": str(repo), "APP_PYTHON": release_history.app_python()}
     ecr, apprunner = seed.clients(values)
     repository_uri = seed.push_releases(ecr, values["ECR_REPOSITORY"], shas)
     service = seed.ensure_service(apprunner, f"{repository_uri}:{shas[seed.INITIAL_RELEASE]}",

@@ -96,7 +96,7 @@ def serves(port: int, pid: int) -> bool | None:
         return False
     wanted = {f"socket:[{inode}]" for inode in inodes}
     unreadable = False
-    for member in _session(pid):
+    for member in session_members(pid):
         try:
             fds = os.listdir(f"/proc/{member}/fd")
         except PermissionError:
@@ -131,7 +131,7 @@ def _listening_inodes(port: int) -> set[str] | None:
     return inodes if readable else None
 
 
-def _session(pid: int) -> set[int]:
+def session_members(pid: int) -> set[int]:
     """``pid`` and every process whose session ``pid`` leads (field 6 of /proc/<pid>/stat)."""
     members = {pid}
     for entry in os.listdir("/proc"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -27,6 +28,10 @@ from pathlib import Path
 
 CONSULTAS_DIR = Path(__file__).resolve().parent / "consultas"
 RELEASES_DIR = CONSULTAS_DIR / "releases"
+# The releases' own requirements (Django, gunicorn, psycopg2-binary): what their image installs,
+# and all `make setup` puts into the app's interpreter (APP_VENV).
+APP_REQUIREMENTS = RELEASES_DIR / "v1.0.0" / "requirements.txt"
+APP_VENV = Path(__file__).resolve().parent.parent / ".venv-app"
 AUTHOR = ("Equipe Consultas Médicas", "dev@consultas.example")
 FIRST_RELEASE_AT = datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc)
 RELEASE_INTERVAL = timedelta(days=7)
@@ -96,19 +101,31 @@ def export_release(repo: Path, rev: str, dest: Path) -> Path:
     return dest
 
 
+def app_python() -> str:
+    """The interpreter the releases run on, as their image would: ``$SANDBOX_APP_PYTHON``, else
+    ``.venv-app`` (``make setup``: the releases' requirements.txt and nothing else, so Django talks
+    to PostgreSQL through psycopg2 as in the image; the tools' venv also holds psycopg 3, which
+    ansible-rulebook brings and Django would prefer), else this interpreter."""
+    chosen = os.environ.get("SANDBOX_APP_PYTHON")
+    if chosen:
+        return chosen
+    venv = APP_VENV / "bin" / "python"
+    return str(venv) if os.access(venv, os.X_OK) else sys.executable
+
+
 def gunicorn_argv(fd: int, workers: int = 2) -> list[str]:
     """The command that serves a release on the listening socket ``fd`` (``procs.listening_socket``,
     passed with ``procs.spawn(pass_fds=...)``): a port chosen by number could be taken by another
     process before gunicorn binds it. Run it with cwd = the exported tree. ``--preload``: the
     master imports Django and the app once and forks its workers (each imported them itself before:
     0.9 CPU-s a start instead of 0.6, and a sandbox test starts a release at every deployment)."""
-    return [sys.executable, "-m", "gunicorn", "consultas.wsgi", "--bind", f"fd://{fd}", "--preload",
+    return [app_python(), "-m", "gunicorn", "consultas.wsgi", "--bind", f"fd://{fd}", "--preload",
             "--workers", str(workers), "--access-logfile", "-", "--error-logfile", "-"]
 
 
 def manage_argv(*args: str) -> list[str]:
     """``python manage.py <args>``; run it with cwd = the exported tree."""
-    return [sys.executable, "manage.py", *args]
+    return [app_python(), "manage.py", *args]
 
 
 def _commit_release(repo: Path, index: int, release: dict) -> str:

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 VENV=.venv
 STAMP=$VENV/.setup-stamp
+# The sample releases' own interpreter: their requirements.txt and nothing else, as their image would
+# have (the tools' venv also holds psycopg 3, which ansible-rulebook brings and Django would prefer).
+APP_VENV=.venv-app
+APP_REQUIREMENTS=sandbox/consultas/releases/v1.0.0/requirements.txt
 
 version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
 at_least() { # at_least VERSION MAJOR.MINOR
@@ -60,8 +64,8 @@ ensure_collection_link() {
 ensure_postgres
 ensure_collection_link
 
-want="$(cat pyproject.toml tools/setup.sh | sha256sum | cut -c1-16)"
-if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
+want="$(cat pyproject.toml tools/setup.sh "$APP_REQUIREMENTS" | sha256sum | cut -c1-16)"
+if [ -x "$VENV/bin/python" ] && [ -x "$APP_VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   exit 0
 fi
 
@@ -75,6 +79,14 @@ echo "setup: installing into $VENV (Python $(version_of "$VENV/bin/python"))"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
 "$VENV/bin/python" -c 'import ansible, ansible_runner, boto3, psycopg2, moto, django, lacrei_rollback' \
   || { echo "setup: the install did not complete; see the pip output above" >&2; exit 1; }
+if [ -x "$APP_VENV/bin/python" ] && [ "$(version_of "$APP_VENV/bin/python")" != "$(version_of "$py")" ]; then
+  rm -rf "$APP_VENV"
+fi
+[ -x "$APP_VENV/bin/python" ] || "$py" -m venv "$APP_VENV"
+echo "setup: the sample releases' interpreter in $APP_VENV ($APP_REQUIREMENTS)"
+"$APP_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$APP_REQUIREMENTS" 2>&1 | grep -v '^WARNING: Location' || true
+"$APP_VENV/bin/python" -c 'import django, gunicorn, psycopg2' \
+  || { echo "setup: the install into $APP_VENV did not complete; see the pip output above" >&2; exit 1; }
 # The responder (ansible-rulebook) needs Java 17: say so now rather than at `make responder`.
 java17=$(ls -d /usr/lib/jvm/*17*/bin/java 2>/dev/null | head -n1 || true)
 if ! JAVA_HOME="${JAVA_HOME:-${java17%/bin/java}}" "$VENV/bin/ansible-rulebook" --version >/dev/null 2>&1; then

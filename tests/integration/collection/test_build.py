@@ -24,7 +24,7 @@ def test_build_contains_collection_and_no_local_state(tmp_path):
             "requirements.txt", "bindep.txt"} <= tops
     assert "playbooks/callback_plugins/lacrei_audit.py" in names
     assert any(name.startswith("plugins/modules/") and name.endswith(".py") for name in names)
-    forbidden = (".sandbox", ".venv", ".collections", "sandbox", "tests", ".git", ".pytest_cache", "bench", "runner",
+    forbidden = (".sandbox", ".venv", ".venv-app", ".collections", "sandbox", "tests", ".git", ".pytest_cache", "bench", "runner",
                  "ansible.cfg", "rollback_app.yml", "execution-environment.yml")
     assert not tops & set(forbidden), tops & set(forbidden)
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".coverage"))]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +124,17 @@ def test_v150_column_breaks_v120_writes_until_unapplied_with_v150_code(v120, v12
         undone = rel.manage("migrate", "--no-input", "appointments", "0002")  # only v1.5.0's code knows 0003
     assert undone.returncode == 0 and "Unapplying appointments.0003_appointment_booking_channel" in undone.stdout
     assert call("POST", f"{v120_url}/api/appointments/", new)[0] == 201
+
+
+def test_the_release_reaches_postgresql_through_psycopg2_as_its_image_does(v120, v120_url, proc_state, call):
+    """Its requirements.txt names psycopg2-binary. Django prefers psycopg 3 when it can import it,
+    and the tools' venv has it (ansible-rulebook brings it): the releases run on their own
+    interpreter (``release_history.app_python``, ``.venv-app``)."""
+    probe = ("import sys; from django.db import connection; connection.ensure_connection(); "
+             "print(type(connection.connection).__module__, 'psycopg' in sys.modules)")
+    done = v120.manage("shell", "-v", "0", "-c", probe)
+    assert done.stdout.split() == ["psycopg2.extensions", "False"], done.stdout + done.stderr
+    assert call("GET", f"{v120_url}/api/professionals/?limit=1")[0] == 200  # a gunicorn worker has used the database
+    maps = [Path(f"/proc/{pid}/maps").read_text()
+            for pid in procs.session_members(procs.read_pid("api-v1.2.0", proc_state))]
+    assert any("psycopg2/_psycopg" in text for text in maps)
