@@ -22,6 +22,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -272,12 +273,25 @@ def test_the_api_emergency_in_check_mode_identifies_plans_and_changes_nothing(ru
     """The emergency through the Python API, check mode (identify, and what execute would do): the
     suspect is what runs, the plan names the target, no operation starts, nothing is sent or written;
     the webhook URL went in as a lookup of a secret environment variable (the suite's one API
-    emergency: it used to run again in tests/integration/python_api/)."""
-    check = runs["emergency check"]
+    emergency: it used to run again in tests/integration/python_api/).
+
+    The suspect is the last image change before the error rise (roles/emergency/vars/main.yml). The
+    drill just before sends requests to a release that answers 500, then rolls back: when its good
+    answers fall in the same 60 s interval as the bad ones, no later interval ends the breach, so the
+    rise stands and the suspect is the release that broke, not the one that runs (seen in a fresh
+    clone). Either way the suspect follows the rule."""
+    check, box = runs["emergency check"], runs["box"]
     result, audit = check["result"], check["result"].audit
     assert result.ok, (result.status, result.failed_task)
     assert audit["runbook"] == "emergency" and audit["requested"]["target"] == check["target"]
-    assert audit["suspect"]["tag"] == check["running"].rsplit(":", 1)[-1]
+    suspect = audit["suspect"]
+    if audit["error_rise_at"]:
+        releases = {value for key, value in box.env.items() if key.startswith("RELEASE_") and key.endswith("_SHA")}
+        assert suspect["tag"] in releases and suspect["deployed_at"], suspect
+        rise_end = datetime.fromisoformat(audit["error_rise_at"][:19]) + timedelta(seconds=60)  # emergency_identify_period
+        assert datetime.fromisoformat(suspect["deployed_at"][:19]) <= rise_end, (suspect, audit["error_rise_at"])
+    else:
+        assert suspect["tag"] == check["running"].rsplit(":", 1)[-1], suspect
     assert audit["to_image"].endswith(":" + check["target"]) and audit["operation_id"] is None
     assert check["after"] == check["before"]
     assert "LACREI_SECRET_NOTIFY_WEBHOOK_URL" in text_of(runs["runner_dir"])
