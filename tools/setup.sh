@@ -74,19 +74,30 @@ if [ -x "$VENV/bin/python" ] && [ "$(version_of "$VENV/bin/python")" != "$(versi
   echo "setup: recreating $VENV for $(version_of "$py")"
   rm -rf "$VENV"
 fi
+app_venv() { # the releases' interpreter; its output kept for the end (it runs beside the tools' install)
+  if [ -x "$APP_VENV/bin/python" ] && [ "$(version_of "$APP_VENV/bin/python")" != "$(version_of "$py")" ]; then
+    rm -rf "$APP_VENV"
+  fi
+  [ -x "$APP_VENV/bin/python" ] || "$py" -m venv "$APP_VENV"
+  "$APP_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$APP_REQUIREMENTS" 2>&1 | grep -v '^WARNING: Location' || true
+  "$APP_VENV/bin/python" -c 'import django, gunicorn, psycopg2' 2>&1
+}
+# The two installs side by side: pip keeps one core busy, and the releases' venv takes about 17 s alone.
+echo "setup: the sample releases' interpreter in $APP_VENV ($APP_REQUIREMENTS), beside the tools' install"
+app_log=$(mktemp "${TMPDIR:-/tmp}/lacrei-setup-app.XXXXXX")
+app_venv > "$app_log" 2>&1 & app_pid=$!
+trap 'kill "$app_pid" 2>/dev/null || true; rm -f "$app_log"' EXIT
 [ -x "$VENV/bin/python" ] || "$py" -m venv "$VENV"
 echo "setup: installing into $VENV (Python $(version_of "$VENV/bin/python"))"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
 "$VENV/bin/python" -c 'import ansible, ansible_runner, boto3, psycopg2, moto, django, lacrei_rollback' \
   || { echo "setup: the install did not complete; see the pip output above" >&2; exit 1; }
-if [ -x "$APP_VENV/bin/python" ] && [ "$(version_of "$APP_VENV/bin/python")" != "$(version_of "$py")" ]; then
-  rm -rf "$APP_VENV"
+if ! wait "$app_pid"; then
+  cat "$app_log" >&2
+  echo "setup: the install into $APP_VENV did not complete; see the pip output above" >&2
+  exit 1
 fi
-[ -x "$APP_VENV/bin/python" ] || "$py" -m venv "$APP_VENV"
-echo "setup: the sample releases' interpreter in $APP_VENV ($APP_REQUIREMENTS)"
-"$APP_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$APP_REQUIREMENTS" 2>&1 | grep -v '^WARNING: Location' || true
-"$APP_VENV/bin/python" -c 'import django, gunicorn, psycopg2' \
-  || { echo "setup: the install into $APP_VENV did not complete; see the pip output above" >&2; exit 1; }
+cat "$app_log"
 # The responder (ansible-rulebook) needs Java 17: say so now rather than at `make responder`.
 java17=$(ls -d /usr/lib/jvm/*17*/bin/java 2>/dev/null | head -n1 || true)
 if ! JAVA_HOME="${JAVA_HOME:-${java17%/bin/java}}" "$VENV/bin/ansible-rulebook" --version >/dev/null 2>&1; then
