@@ -79,7 +79,8 @@ app_venv() { # the releases' interpreter; its output kept for the end (it runs b
     rm -rf "$APP_VENV"
   fi
   [ -x "$APP_VENV/bin/python" ] || "$py" -m venv "$APP_VENV"
-  "$APP_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$APP_REQUIREMENTS" 2>&1 | grep -v '^WARNING: Location' || true
+  "$APP_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$APP_REQUIREMENTS" 2>&1 \
+    | { grep -v '^WARNING: Location' || true; } || return 1
   "$APP_VENV/bin/python" -c 'import django, gunicorn, psycopg2' 2>&1
 }
 # The two installs side by side: pip keeps one core busy, and the releases' venv takes about 17 s alone.
@@ -89,7 +90,9 @@ app_venv > "$app_log" 2>&1 & app_pid=$!
 trap 'kill "$app_pid" 2>/dev/null || true; rm -f "$app_log"' EXIT
 [ -x "$VENV/bin/python" ] || "$py" -m venv "$VENV"
 echo "setup: installing into $VENV (Python $(version_of "$VENV/bin/python"))"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+# pip's status decides (a requirement it could not install fails setup even when the imports below work).
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | { grep -v '^WARNING: Location' || true; } \
+  || { echo "setup: pip could not install into $VENV; see its output above" >&2; exit 1; }
 "$VENV/bin/python" -c 'import ansible, ansible_runner, boto3, psycopg2, moto, django, lacrei_rollback' \
   || { echo "setup: the install did not complete; see the pip output above" >&2; exit 1; }
 if ! wait "$app_pid"; then
