@@ -271,7 +271,7 @@ def test_every_runbook_ran(runs):
 
 def test_the_api_emergency_in_check_mode_identifies_plans_and_changes_nothing(runs):
     """The emergency through the Python API, check mode (identify, and what execute would do): the
-    suspect is what runs, the plan names the target, no operation starts, nothing is sent or written;
+    suspect follows the emergency's rule (below), the plan names the target, no operation starts, nothing is sent or written;
     the webhook URL went in as a lookup of a secret environment variable (the suite's one API
     emergency: it used to run again in tests/integration/python_api/).
 
