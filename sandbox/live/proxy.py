@@ -109,7 +109,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
 
     def _proxy(self) -> None:
-        started = time.monotonic()
+        arrived, started = time.time(), time.monotonic()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         status, headers, data = self._forward(body)
         self.send_response(status)
@@ -119,7 +119,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        self.stats.record(status, (time.monotonic() - started) * 1000)
+        self.stats.record(status, (time.monotonic() - started) * 1000, arrived)
 
     def _forward(self, body: bytes) -> tuple[int, list, bytes]:
         backend = self.backend.current()
@@ -191,8 +191,7 @@ def build_flush(args: argparse.Namespace, backend: Backend, stats: telemetry.Req
         if current.get("pid"):
             vcpus, memory_mb = telemetry.instance_size(current.get("instance"))
             sample = usage.sample(current["pid"], vcpus, memory_mb)
-        counts, latencies = stats.drain()
-        metrics.publish(counts, latencies, sample)
+        metrics.publish(stats.drain(), sample)
         shipper.ship()
 
     return flush

@@ -7,10 +7,12 @@ the service's proxy (``proxy.py``) with ``put_metric_data`` every flush interval
 =====================  ============  ==========================================================
 metric                 unit          value per flush
 =====================  ============  ==========================================================
-Requests               Count         requests answered by the service URL
+Requests               Count         requests answered by the service URL, per second they
+                                     arrived in (the datapoint's Timestamp; 0 at the flush
+                                     when none arrived)
 2xxStatusResponses     Count         ... with a 2xx status (also 4xx, 5xx: same naming)
 RequestLatency         Milliseconds  StatisticValues (SampleCount, Sum, Minimum, Maximum)
-                                     over the interval's requests; only when there were some
+                                     over those requests; only when there were some
 CPUUtilization         Percent       CPU time of the instance's processes (gunicorn master +
                                      workers) over the interval / the instance's vCPUs
 MemoryUtilization      Percent       their resident memory / the instance's memory
@@ -18,6 +20,10 @@ ActiveInstances        Count         1 while a backend process is alive, else 0
 =====================  ============  ==========================================================
 
 The proxy answers 502 when the backend does not answer and 503 when there is none; those count.
+A request is counted in the second it arrived, as CloudWatch places App Runner's requests in the
+period they happened in: a flush a busy machine delays publishes late, not into a later period
+(the monitor subtracts its own probes from each period's requests by the time it sent them).
+CPU, memory and instances are the flush's sample, stamped when published.
 
 Logs: the app's stdout/stderr (``<state>/logs/app-<service-id>-*.log``) is shipped by the
 proxy to ``/aws/apprunner/<ServiceName>/<ServiceId>/application``, one stream per instance
@@ -37,6 +43,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import boto3
@@ -47,6 +54,7 @@ NAMESPACE = "AWS/AppRunner"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MAX_EVENTS = 1000
+MAX_DATUMS = 1000  # PutMetricData's limit per call
 
 
 def log_group(service_name: str, service_id: str, kind: str) -> str:
@@ -97,25 +105,43 @@ class LogWriter:
         self.ready.add(stream)
 
 
+Requests = list  # [(second, {"2xxStatusResponses": n, ...}, [latency ms, ...]), ...], oldest first
+
+
 @dataclass
 class RequestStats:
-    """Requests seen by the proxy since the last drain (thread-safe)."""
+    """Requests seen by the proxy since the last drain, by the second they arrived in (thread-safe)."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    counts: dict = field(default_factory=dict)
-    latencies: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)  # second -> (counts, latencies)
 
-    def record(self, status: int, latency_ms: float) -> None:
+    def record(self, status: int, latency_ms: float, arrived: float | None = None) -> None:
+        """One answered request; ``arrived``: its arrival (epoch seconds), else now less its latency."""
+        second = int(time.time() - latency_ms / 1000.0 if arrived is None else arrived)
+        key = f"{status // 100}xxStatusResponses"
         with self.lock:
-            key = f"{status // 100}xxStatusResponses"
-            self.counts[key] = self.counts.get(key, 0) + 1
-            self.latencies.append(latency_ms)
+            counts, latencies = self.seconds.setdefault(second, ({}, []))
+            counts[key] = counts.get(key, 0) + 1
+            latencies.append(latency_ms)
 
-    def drain(self) -> tuple[dict, list]:
+    def drain(self) -> Requests:
         with self.lock:
-            counts, latencies = self.counts, self.latencies
-            self.counts, self.latencies = {}, []
-        return counts, latencies
+            seconds, self.seconds = self.seconds, {}
+        return [(second, *seconds[second]) for second in sorted(seconds)]
+
+
+def _stamped(requests: Requests, datums) -> list[dict]:
+    """``datums(counts, latencies)`` for each second's requests, stamped with that second; with no
+    request since the last flush, the zeros, stamped by CloudWatch when they arrive."""
+    if not requests:
+        return datums({}, [])
+    return [{**datum, "Timestamp": datetime.fromtimestamp(second, timezone.utc)}
+            for second, counts, latencies in requests for datum in datums(counts, latencies)]
+
+
+def _put(client, namespace: str, data: list[dict]) -> None:
+    for start in range(0, len(data), MAX_DATUMS):
+        client.put_metric_data(Namespace=namespace, MetricData=data[start:start + MAX_DATUMS])
 
 
 class ProcessUsage:
@@ -172,9 +198,16 @@ class MetricsPublisher:
                            {"Name": "ServiceID", "Value": service_id}]
         self.client = client("cloudwatch", "CLOUDWATCH")
 
-    def publish(self, counts: dict, latencies: list, usage: dict | None) -> None:
+    def publish(self, requests: Requests, usage: dict | None) -> None:
         if self.client is None:
             return
+        data = _stamped(requests, self._request_datums)
+        data.append(self._datum("ActiveInstances", 1 if usage is not None else 0, "Count"))
+        for name, value in (usage or {}).items():
+            data.append(self._datum(name, value, "Percent"))
+        _put(self.client, NAMESPACE, data)
+
+    def _request_datums(self, counts: dict, latencies: list) -> list[dict]:
         data = [self._datum("Requests", sum(counts.values()), "Count")]
         data += [self._datum(f"{n}xxStatusResponses", counts.get(f"{n}xxStatusResponses", 0), "Count")
                  for n in (2, 4, 5)]
@@ -182,10 +215,7 @@ class MetricsPublisher:
             data.append({**self._datum("RequestLatency", None, "Milliseconds"), "StatisticValues": {
                 "SampleCount": len(latencies), "Sum": sum(latencies),
                 "Minimum": min(latencies), "Maximum": max(latencies)}})
-        data.append(self._datum("ActiveInstances", 1 if usage is not None else 0, "Count"))
-        for name, value in (usage or {}).items():
-            data.append(self._datum(name, value, "Percent"))
-        self.client.put_metric_data(Namespace=NAMESPACE, MetricData=data)
+        return data
 
     def _datum(self, name: str, value, unit: str) -> dict:
         datum = {"MetricName": name, "Dimensions": self.dimensions, "Unit": unit}
@@ -205,13 +235,16 @@ class EcsMetricsPublisher:
         self.balancer_sets = [[balancer], [{"Name": "TargetGroup", "Value": telemetry["target_group"]}, balancer]]
         self.client = client("cloudwatch", "CLOUDWATCH")
 
-    def publish(self, counts: dict, latencies: list, usage: dict | None) -> None:
+    def publish(self, requests: Requests, usage: dict | None) -> None:
         if self.client is None:
             return
         ecs = [{"MetricName": name, "Dimensions": self.service, "Unit": "Percent", "Value": float(value)}
                for name, value in (usage or {}).items()]
         if ecs:
-            self.client.put_metric_data(Namespace="AWS/ECS", MetricData=ecs)
+            _put(self.client, "AWS/ECS", ecs)
+        _put(self.client, "AWS/ApplicationELB", _stamped(requests, self._balancer_datums))
+
+    def _balancer_datums(self, counts: dict, latencies: list) -> list[dict]:
         elb = []
         for dimensions in self.balancer_sets:
             elb.append({"MetricName": "RequestCount", "Dimensions": dimensions, "Unit": "Count",
@@ -223,7 +256,7 @@ class EcsMetricsPublisher:
                 elb.append({"MetricName": "TargetResponseTime", "Dimensions": dimensions, "Unit": "Seconds",
                             "StatisticValues": {"SampleCount": len(seconds), "Sum": sum(seconds),
                                                 "Minimum": min(seconds), "Maximum": max(seconds)}})
-        self.client.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=elb)
+        return elb
 
 
 class AppLogShipper:
