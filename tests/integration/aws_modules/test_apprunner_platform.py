@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from aws_sandbox import create_repository, create_service, git_sha, push_image
+from aws_sandbox import create_repository, create_service, git_sha, push_image, set_faults
 
 from ansible_collections.lacrei.rollback.plugins.module_utils.apprunner import AppRunnerPlatform, ServiceBusy
 
@@ -15,16 +15,23 @@ class NoPrecheck(AppRunnerPlatform):
         return None
 
 
-def test_invalid_state_on_update_names_the_running_operation(aws_env):
+def test_invalid_state_on_update_names_the_running_operation(aws_env, apprunner_endpoint):
     repo = create_repository()
     shas = [git_sha(), git_sha(), git_sha()]
     for sha in shas:
         push_image(repo["repositoryName"], sha)
     arn = create_service(f"{repo['repositoryUri']}:{shas[0]}")["ServiceArn"]
     platform = NoPrecheck(boto3.client("apprunner"))
-    first = platform.deploy(arn, f"{repo['repositoryUri']}:{shas[1]}")
-    with pytest.raises(ServiceBusy) as caught:
-        platform.deploy(arn, f"{repo['repositoryUri']}:{shas[2]}")
+    # The first operation runs until the second call is answered (with the session's 0.5 s a busy
+    # machine let it end first); then it ends as usual (the emulator reads the setting as it goes).
+    before = set_faults(apprunner_endpoint)["deploy_seconds"]
+    set_faults(apprunner_endpoint, deploy_seconds=120)
+    try:
+        first = platform.deploy(arn, f"{repo['repositoryUri']}:{shas[1]}")
+        with pytest.raises(ServiceBusy) as caught:
+            platform.deploy(arn, f"{repo['repositoryUri']}:{shas[2]}")
+    finally:
+        set_faults(apprunner_endpoint, deploy_seconds=before)
     assert f"UPDATE_SERVICE operation {first}" in caught.value.msg
     assert caught.value.details["error"] == "InvalidStateException"
     result = platform.wait(arn, first, timeout=30)
